@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright: scriptbridge.core contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module_utils file is for internal use by the scriptbridge.core collection only.
+# It is not a public API and may change without notice.
+
+"""The collection's error types.
+
+Every failure the collection can report is a ``ScriptBridgeError`` with a
+``kind`` that tells the user what went wrong without reading a traceback:
+
+==========================  ===============================================
+kind                        meaning
+==========================  ===============================================
+``auth``                    credentials missing, wrong, expired or refused
+``not_found_or_forbidden``  the object does not exist or is not visible
+``invalid_params``          the server refused the parameters
+``unsupported``             the server version or the object cannot do it
+``script_failed``           the script ran (or was attempted) and failed
+``server_unreachable``      no connection (DNS, refused, TLS)
+``timeout``                 no answer in time
+``http``                    an unexpected HTTP status
+``protocol``                an answer that is not what the protocol says
+==========================  ===============================================
+
+``may_have_run`` is true when the request reached the server but its outcome
+is unknown (a timeout or a reset after sending): a script may have run, so the
+request must not be repeated and the user must be told.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+KINDS = (
+    "auth",
+    "not_found_or_forbidden",
+    "invalid_params",
+    "unsupported",
+    "script_failed",
+    "server_unreachable",
+    "timeout",
+    "http",
+    "protocol",
+)
+
+
+class ScriptBridgeError(Exception):
+    """Base of every error the collection raises on purpose."""
+
+    kind = "protocol"
+
+    def __init__(self, message, code=None, data=None, kind=None, may_have_run=False, status=None):
+        super(ScriptBridgeError, self).__init__(message)
+        self.message = message
+        self.code = code
+        self.data = data
+        self.status = status
+        self.may_have_run = may_have_run
+        if kind is not None:
+            self.kind = kind
+
+    def __str__(self):
+        return self.message
+
+    def to_dict(self):
+        """The ``error`` dict of a result: code, message, data, kind."""
+        return {"code": self.code, "message": self.message, "data": self.data, "kind": self.kind}
+
+
+class AuthError(ScriptBridgeError):
+    kind = "auth"
+
+
+class NotFoundError(ScriptBridgeError):
+    kind = "not_found_or_forbidden"
+
+
+class InvalidParamsError(ScriptBridgeError):
+    kind = "invalid_params"
+
+
+class UnsupportedError(ScriptBridgeError):
+    kind = "unsupported"
+
+
+class ScriptFailedError(ScriptBridgeError):
+    kind = "script_failed"
+
+
+class UnreachableError(ScriptBridgeError):
+    kind = "server_unreachable"
+
+
+class RequestTimeoutError(ScriptBridgeError):
+    kind = "timeout"
+
+
+class HttpStatusError(ScriptBridgeError):
+    kind = "http"
+
+
+class ProtocolError(ScriptBridgeError):
+    kind = "protocol"
+
+
+class OptionError(ScriptBridgeError):
+    """Options that cannot work together, found before any request."""
+
+    kind = "invalid_params"

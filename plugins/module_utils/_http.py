@@ -1,0 +1,307 @@
+# -*- coding: utf-8 -*-
+# Copyright: scriptbridge.core contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module_utils file is for internal use by the scriptbridge.core collection only.
+# It is not a public API and may change without notice.
+
+"""HTTP transport shared by every module of the collection.
+
+One ``HttpTransport`` per module run owns one ``requests.Session`` whose
+connection pool is sized to the module's concurrency, so that a fan-out over
+many targets reuses a handful of keep-alive connections.
+
+The transport decides one thing that no caller may decide differently: when a
+request can be sent again. Scripts are not idempotent, so a request is repeated
+only when the server certainly did not act on it: the connection could not be
+opened, or the server answered 429 or 503 (it refused the request before
+running anything). A timeout or a reset after the request left is never
+repeated; the error says that the script may have run.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import email.utils
+import json
+import re
+import time
+import traceback
+
+from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit, urlunsplit
+
+from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
+    OptionError,
+    ProtocolError,
+    RequestTimeoutError,
+    UnreachableError,
+)
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.exceptions import InsecureRequestWarning, NewConnectionError
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+
+
+COLLECTION_VERSION = "0.1.0"
+USER_AGENT = "scriptbridge.core/%s" % COLLECTION_VERSION
+DEFAULT_TIMEOUT = 90
+MAX_CONNECT_TIMEOUT = 15
+REDACTED = "********"
+RETRY_STATUSES = (429, 503)
+
+
+def transport_argument_spec():
+    """Options every module has for reaching its server."""
+    return dict(
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        timeout=dict(type="int", default=DEFAULT_TIMEOUT),
+    )
+
+
+class Redactor:
+    """Replaces every known secret, and the forms it travels in, by a mask."""
+
+    def __init__(self, secrets=()):
+        self._secrets = set()
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret, *more_forms):
+        """Remember a secret (and extra encoded forms of it)."""
+        for value in (secret,) + more_forms:
+            # Short values would mask ordinary words of every message.
+            if value and len(str(value)) >= 4:
+                value = str(value)
+                self._secrets.update((value, quote(value, safe=""), json.dumps(value)[1:-1]))
+
+    def add_basic_auth(self, username, password):
+        """Remember a password and the Basic header value built from it."""
+        if password:
+            pair = "%s:%s" % (username or "", password)
+            self.add(password, base64.b64encode(pair.encode("utf-8")).decode("ascii"))
+
+    def scrub(self, value):
+        """Return ``value`` (str, or nested lists and dicts) with every secret masked."""
+        if isinstance(value, str):
+            for secret in sorted(self._secrets, key=len, reverse=True):
+                if secret in value:
+                    value = value.replace(secret, REDACTED)
+            return value
+        if isinstance(value, dict):
+            return dict((self.scrub(k), self.scrub(v)) for k, v in value.items())
+        if isinstance(value, (list, tuple)):
+            return [self.scrub(v) for v in value]
+        return value
+
+
+def display_url(url):
+    """The URL as it may appear in a message: no user info, no query."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def check_base_url(url, option="url"):
+    """Reject what cannot be an http(s) URL before anything is sent."""
+    if not url or not url.strip():
+        raise OptionError("The %s option is empty: give the server's address, for example https://server.example.com." % option)
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OptionError(
+            "The %s option %r is not an http:// or https:// URL with a host name." % (option, display_url(url.strip()))
+        )
+    return url.strip()
+
+
+class HttpResponse:
+    """What the transport hands back: status, headers and the raw body."""
+
+    def __init__(self, status, reason, headers, content, url):
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.content = content
+        self.url = url
+
+    @property
+    def text(self):
+        return self.content.decode("utf-8", "replace")
+
+    def json(self):
+        """The body parsed as JSON, or a ``ProtocolError`` that shows the start of it."""
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            raise ProtocolError(
+                "%s answered HTTP %s with a body that is not JSON: %s"
+                % (display_url(self.url), self.status, body_excerpt(self.text))
+            )
+
+
+def body_excerpt(text, limit=200):
+    """The start of a body on one line, for messages."""
+    text = re.sub(r"<[^>]*>", " ", text or "")
+    text = " ".join(text.split())
+    if not text:
+        return "(empty)"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def retry_after_seconds(value, default, ceiling):
+    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date)."""
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_tz(value)
+        if parsed is None:
+            return default
+        seconds = email.utils.mktime_tz(parsed) - time.time()
+    return min(max(seconds, 0.0), ceiling)
+
+
+class RetryPolicy:
+    """How often and how long to wait when the server certainly did not act."""
+
+    def __init__(self, attempts=3, backoff=0.5, max_delay=10.0, sleep=time.sleep):
+        self.attempts = attempts
+        self.backoff = backoff
+        self.max_delay = max_delay
+        self.sleep = sleep
+
+    def delay(self, attempt, retry_after=None):
+        default = min(self.backoff * (2 ** (attempt - 1)), self.max_delay)
+        return retry_after_seconds(retry_after, default, self.max_delay)
+
+
+def _connection_not_opened(exc):
+    """True when a ConnectionError happened before any byte of the request left."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, NewConnectionError)
+
+
+def _short_reason(exc):
+    """The useful end of a requests/urllib3 exception text."""
+    text = getattr(exc.args[0], "reason", None) if exc.args else None
+    text = str(text if text is not None else (exc.args[0] if exc.args else exc))
+    text = re.sub(r"<[^>]+ object at 0x[0-9a-f]+>:?\s*", "", text)
+    text = re.sub(r"^HTTP(S)?ConnectionPool\([^)]*\): ", "", text)
+    return text.strip(" ()'\"") or exc.__class__.__name__
+
+
+class HttpTransport:
+    """One pooled HTTP session with the collection's TLS, timeout and retry rules."""
+
+    def __init__(self, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT, pool_size=4,
+                 headers=None, basic_auth=None, redactor=None, retry=None):
+        if timeout is not None and timeout <= 0:
+            raise OptionError("timeout must be a positive number of seconds, not %s." % timeout)
+        self.redactor = redactor or Redactor()
+        self.timeout = timeout or DEFAULT_TIMEOUT
+        self.retry = retry or RetryPolicy()
+        self.session = requests.Session()
+        # The session's own environment lookups (.netrc, REQUESTS_CA_BUNDLE)
+        # would silently change what the options say.
+        self.session.trust_env = False
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(pool_size, 1), max_retries=0, pool_block=True)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        self.session.headers.update(headers or {})
+        if validate_certs:
+            self.session.verify = ca_path or True
+        else:
+            self.session.verify = False
+            requests.packages.urllib3.disable_warnings(InsecureRequestWarning)
+        if basic_auth:
+            self.session.auth = basic_auth
+            self.redactor.add_basic_auth(*basic_auth)
+
+    def close(self):
+        self.session.close()
+
+    def _fail(self, cls, message, **kwargs):
+        return cls(self.redactor.scrub(message), **kwargs)
+
+    def request(self, method, url, payload=None, headers=None, params=None, content_type="application/json"):
+        """Send one request and return an ``HttpResponse`` whatever its status.
+
+        ``payload`` is serialised to JSON. Only failures that prove the server
+        did nothing are retried (see the module docstring).
+        """
+        data = None
+        send_headers = dict(headers or {})
+        if payload is not None:
+            data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+            send_headers["Content-Type"] = content_type
+        where = display_url(url)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                raw = self.session.request(
+                    method, url, data=data, headers=send_headers, params=params,
+                    timeout=(min(self.timeout, MAX_CONNECT_TIMEOUT), self.timeout),
+                    allow_redirects=False,
+                )
+                content = raw.content
+            except requests.exceptions.SSLError as exc:
+                raise self._fail(
+                    UnreachableError,
+                    "TLS failed for %s: %s. If the server uses a private CA, set ca_path to its CA bundle; "
+                    "validate_certs: false turns verification off (not for production)." % (where, _short_reason(exc)),
+                )
+            except requests.exceptions.ConnectionError as exc:
+                if _connection_not_opened(exc):
+                    if attempt < self.retry.attempts:
+                        self.retry.sleep(self.retry.delay(attempt))
+                        continue
+                    raise self._fail(
+                        UnreachableError,
+                        "Cannot connect to %s: %s (tried %d times). Check the url option and that the server is up "
+                        "and reachable from this host." % (where, _short_reason(exc), attempt),
+                    )
+                raise self._fail(
+                    UnreachableError,
+                    "The connection to %s broke after the request was sent (%s): the server may have acted on it, "
+                    "and a script may have run. Check on the server before running it again." % (where, _short_reason(exc)),
+                    may_have_run=True,
+                )
+            except requests.exceptions.Timeout:
+                raise self._timeout(where)
+            except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                    requests.exceptions.InvalidSchema, ValueError) as exc:
+                raise self._fail(OptionError, "Cannot send a request to %s: %s" % (where, exc))
+            except requests.exceptions.RequestException as exc:
+                raise self._fail(
+                    ProtocolError,
+                    "The answer from %s was cut off or malformed (%s): the server may have acted on the request, "
+                    "and a script may have run." % (where, _short_reason(exc)),
+                    may_have_run=True,
+                )
+            if raw.status_code in RETRY_STATUSES and attempt < self.retry.attempts:
+                self.retry.sleep(self.retry.delay(attempt, raw.headers.get("Retry-After")))
+                continue
+            return HttpResponse(raw.status_code, raw.reason, raw.headers, content, raw.url)
+
+    def _timeout(self, where):
+        return self._fail(
+            RequestTimeoutError,
+            "No answer from %s within %s seconds. The request was sent, so the server may still be acting on it "
+            "and a script may have run; raise timeout if the script needs longer." % (where, self.timeout),
+            may_have_run=True,
+        )

@@ -1,0 +1,126 @@
+# -*- coding: utf-8 -*-
+# Copyright: scriptbridge.core contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module_utils file is for internal use by the scriptbridge.core collection only.
+# It is not a public API and may change without notice.
+
+"""JSON-RPC 2.0 over the collection's HTTP transport.
+
+Every call gets a fresh id, and an answer is accepted only when it is a
+JSON-RPC 2.0 envelope for that id with exactly one of ``result`` or ``error``.
+The ``error`` object becomes a ``JsonRpcError`` carrying code, message and data;
+what those mean for a given service is decided by a classifier the service
+client passes in.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import itertools
+import threading
+
+from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
+    AuthError,
+    HttpStatusError,
+    ProtocolError,
+    ScriptBridgeError,
+)
+from ansible_collections.scriptbridge.core.plugins.module_utils._http import body_excerpt, display_url
+
+CONTENT_TYPE = "application/json-rpc"
+
+# What a JSON-RPC error code means when the service adds nothing more specific.
+GENERIC_KINDS = {
+    -32700: "protocol",
+    -32600: "protocol",
+    -32601: "unsupported",
+    -32602: "invalid_params",
+    -32603: "protocol",
+}
+
+
+class JsonRpcError(ScriptBridgeError):
+    """The server answered with a JSON-RPC ``error`` object."""
+
+    def __init__(self, method, code, message, data, kind=None):
+        self.method = method
+        text = "%s failed: %s" % (method, message)
+        if data not in (None, "", message):
+            text = "%s %s" % (text, data)
+        super(JsonRpcError, self).__init__(
+            text, code=code, data=data, kind=kind or GENERIC_KINDS.get(code, "protocol")
+        )
+        self.rpc_message = message
+
+
+def _default_classifier(error):
+    return error.kind
+
+
+class JsonRpcClient:
+    """Calls methods on one JSON-RPC endpoint through an ``HttpTransport``."""
+
+    def __init__(self, transport, url, classify=_default_classifier):
+        self.transport = transport
+        self.url = url
+        self.classify = classify
+        self._ids = itertools.count(1)
+        self._id_lock = threading.Lock()
+
+    def next_id(self):
+        with self._id_lock:
+            return next(self._ids)
+
+    def call(self, method, params, headers=None, auth=None):
+        """Call ``method`` and return its ``result``.
+
+        ``auth`` goes into the envelope (the pre-6.4 Zabbix way of sending a
+        session id or token); ``headers`` carry anything else.
+        """
+        request_id = self.next_id()
+        envelope = {"jsonrpc": "2.0", "method": method, "params": params, "id": request_id}
+        if auth is not None:
+            envelope["auth"] = auth
+        response = self.transport.request("POST", self.url, payload=envelope, headers=headers, content_type=CONTENT_TYPE)
+        where = display_url(self.url)
+        if response.status in (401, 403):
+            raise AuthError(
+                "%s answered HTTP %s %s to %s: the web server in front of the API refused the request. "
+                "Check http_username and http_password." % (where, response.status, response.reason, method),
+                status=response.status,
+            )
+        if response.status != 200:
+            raise HttpStatusError(
+                "%s answered HTTP %s %s to %s: %s"
+                % (where, response.status, response.reason, method, body_excerpt(response.text)),
+                status=response.status,
+                # A server error after the request arrived says nothing about what ran.
+                may_have_run=response.status >= 500 and response.status not in (503,),
+            )
+        if not response.content.strip():
+            raise ProtocolError("%s answered %s with an empty body; is %s a JSON-RPC API endpoint?" % (where, method, where))
+        return self._unwrap(method, request_id, response.json(), where)
+
+    def _unwrap(self, method, request_id, body, where):
+        if not isinstance(body, dict):
+            raise ProtocolError("%s answered %s with %s instead of a JSON-RPC object." % (where, method, type(body).__name__))
+        if body.get("jsonrpc") != "2.0":
+            raise ProtocolError("%s answered %s without \"jsonrpc\": \"2.0\"; is this a JSON-RPC API?" % (where, method))
+        if body.get("id") != request_id:
+            raise ProtocolError(
+                "%s answered %s with id %r, but the request had id %r." % (where, method, body.get("id"), request_id)
+            )
+        has_result, has_error = "result" in body, "error" in body
+        if has_result == has_error:
+            raise ProtocolError("%s answered %s with %s." % (
+                where, method, "both result and error" if has_result else "neither result nor error"))
+        if has_result:
+            return body["result"]
+        error = body["error"]
+        if not isinstance(error, dict) or not isinstance(error.get("code"), int):
+            raise ProtocolError("%s answered %s with a malformed error object: %s" % (where, method, body_excerpt(str(error))))
+        exc = JsonRpcError(method, error["code"], str(error.get("message", "")), error.get("data"))
+        exc.kind = self.classify(exc)
+        raise exc

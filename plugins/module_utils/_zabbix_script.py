@@ -1,0 +1,337 @@
+# -*- coding: utf-8 -*-
+# Copyright: scriptbridge.core contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module_utils file is for internal use by the scriptbridge.core collection only.
+# It is not a public API and may change without notice.
+
+"""Running one Zabbix script on many targets: the work of ``zabbix_script_execute``.
+
+The order of work is fixed so that nothing runs unless everything checkable
+was checked: options, then the API version, then the script, then every
+target name in one bulk call, and only then ``script.execute`` once per target,
+several at a time, never repeated.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
+    InvalidParamsError,
+    OptionError,
+    ScriptBridgeError,
+    UnsupportedError,
+)
+from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import (
+    SCOPE_ACTION,
+    SCOPE_EVENT,
+    SCOPE_HOST,
+    SCOPE_NAMES,
+    TYPE_URL,
+    ZabbixClient,
+)
+
+DEFAULT_CONCURRENCY = 4
+
+# option -> (target kind, identified by, several values)
+TARGET_OPTIONS = {
+    "host_id": ("host", "id", False),
+    "host": ("host", "name", False),
+    "host_ids": ("host", "id", True),
+    "hosts": ("host", "name", True),
+    "event_id": ("event", "id", False),
+    "event_ids": ("event", "id", True),
+}
+
+
+def argument_spec():
+    return dict(
+        script_id=dict(type="str", aliases=["scriptid"]),
+        script=dict(type="str"),
+        menu_path=dict(type="str"),
+        host_id=dict(type="str", aliases=["hostid"]),
+        host=dict(type="str"),
+        host_ids=dict(type="list", elements="str"),
+        hosts=dict(type="list", elements="str"),
+        event_id=dict(type="str", aliases=["eventid"]),
+        event_ids=dict(type="list", elements="str"),
+        manualinput=dict(type="str"),
+        concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
+        fail_on_error=dict(type="bool", default=True),
+    )
+
+
+MODULE_KWARGS = dict(
+    mutually_exclusive=[["script_id", "script"], list(TARGET_OPTIONS)],
+    required_one_of=[["script_id", "script"], list(TARGET_OPTIONS)],
+    required_by={"menu_path": "script"},
+    required_together=[["http_username", "http_password"]],
+)
+
+
+class Target:
+    """One host or event the script runs on, and what happened there."""
+
+    def __init__(self, kind, host_id=None, host=None, event_id=None):
+        self.kind = kind
+        self.host_id = host_id
+        self.host = host
+        self.event_id = event_id
+
+    @property
+    def label(self):
+        if self.kind == "event":
+            return "event %s" % self.event_id
+        return self.host or "host %s" % self.host_id
+
+    def result(self, **extra):
+        entry = {"host_id": self.host_id, "host": self.host, "event_id": self.event_id}
+        entry.update(extra)
+        return entry
+
+
+def read_targets(params):
+    """(kind, by, values) from the one target option that is set, checked."""
+    option = next(name for name in TARGET_OPTIONS if params.get(name) is not None)
+    kind, by, several = TARGET_OPTIONS[option]
+    values = params[option] if several else [params[option]]
+    values = [v.strip() if isinstance(v, str) else v for v in values]
+    if not values:
+        raise OptionError("%s is an empty list: name at least one %s." % (option, kind))
+    if any(not v for v in values):
+        raise OptionError("%s contains an empty value." % option)
+    if by == "id":
+        _check_ids(option, values)
+    seen = set()
+    twice = [v for v in values if v in seen or seen.add(v)]
+    if twice:
+        raise OptionError(
+            "%s names %s more than once; a script runs once per target, so list each target once." % (option, ", ".join(twice))
+        )
+    return kind, by, values
+
+
+def _check_ids(option, values):
+    bad = [v for v in values if not re.match(r"^[0-9]+$", str(v))]
+    if bad:
+        raise OptionError("%s must hold numeric Zabbix ids; got %s." % (option, ", ".join(repr(b) for b in bad)))
+
+
+def check_options(params):
+    ZabbixClient.check_credentials(params)
+    if params["concurrency"] < 1:
+        raise OptionError("concurrency must be 1 or more, not %s." % params["concurrency"])
+    if params.get("script_id") is not None:
+        _check_ids("script_id", [params["script_id"]])
+    elif not params["script"].strip():
+        raise OptionError("script is empty: give the script's name, or script_id.")
+    return read_targets(params)
+
+
+def describe_script(script):
+    """The ``script`` return value: what was run, with numbers as numbers."""
+    return {
+        "scriptid": script.get("scriptid"),
+        "name": script.get("name"),
+        "type": _int(script.get("type")),
+        "scope": _int(script.get("scope")),
+        "execute_on": _int(script.get("execute_on")),
+        "menu_path": script.get("menu_path", ""),
+    }
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def check_script(script, kind, manualinput, rules):
+    """Refuse what ``script.execute`` would refuse for every target alike."""
+    name = "Script %r (id %s)" % (script.get("name"), script.get("scriptid"))
+    scope, script_type = _int(script.get("scope")), _int(script.get("type"))
+    if script_type == TYPE_URL:
+        raise UnsupportedError("%s is a URL script: Zabbix opens URL scripts in the browser and cannot execute them." % name)
+    if scope == SCOPE_ACTION:
+        raise UnsupportedError(
+            "%s has the scope \"action operation\": only actions run it. Give it the scope \"manual host action\" "
+            "or \"manual event action\" to run it from the API." % name
+        )
+    wanted = SCOPE_EVENT if kind == "event" else SCOPE_HOST
+    if scope != wanted:
+        raise InvalidParamsError(
+            "%s has the scope %r, so it runs on %s; it cannot run on %s. Use %s instead."
+            % (name, SCOPE_NAMES.get(scope, scope), "events" if scope == SCOPE_EVENT else "hosts",
+               "events" if kind == "event" else "hosts",
+               "event_id or event_ids" if scope == SCOPE_EVENT else "a host option (host, hosts, host_id, host_ids)")
+        )
+    if rules.manualinput and _int(script.get("manualinput")) == 1 and manualinput is None:
+        prompt = script.get("manualinput_prompt")
+        raise InvalidParamsError(
+            "%s asks for user input%s: set manualinput." % (name, " (%r)" % prompt if prompt else "")
+        )
+
+
+def validate_manualinput(script, manualinput):
+    """Check ``manualinput`` against the script's validator, as far as Python can judge it.
+
+    Returns an error text, or None when the input passes or the validator
+    cannot be judged here (a PCRE pattern that Python does not understand).
+    """
+    if manualinput is None or _int(script.get("manualinput")) != 1:
+        return None
+    validator = script.get("manualinput_validator") or ""
+    if _int(script.get("manualinput_validator_type")) == 1:
+        allowed = [v.strip() for v in validator.split(",")]
+        if manualinput not in allowed:
+            return "manualinput %r is not one of the values the script allows: %s." % (manualinput, ", ".join(allowed))
+        return None
+    try:
+        pattern = re.compile(validator)
+    except re.error:
+        return None
+    if not pattern.search(manualinput):
+        return "manualinput %r does not match the script's validator %r." % (manualinput, validator)
+    return None
+
+
+def value_fields(result):
+    """``response``, ``value``, ``value_json`` and ``debug`` of one success."""
+    value = result.get("value")
+    fields = {"response": result.get("response"), "value": value, "debug": result.get("debug") or {}}
+    if isinstance(value, str):
+        try:
+            fields["value_json"] = json.loads(value)
+        except ValueError:
+            pass
+    return fields
+
+
+def ordered_map(func, items, concurrency):
+    """``func`` over ``items``, at most ``concurrency`` at once, results in order."""
+    if len(items) <= 1 or concurrency <= 1:
+        return [func(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(items))) as pool:
+        return list(pool.map(func, items))
+
+
+class ScriptRun:
+    """One task of ``zabbix_script_execute``."""
+
+    def __init__(self, params, check_mode, redactor):
+        self.params = params
+        self.check_mode = check_mode
+        self.kind, self.by, self.values = check_options(params)
+        self.concurrency = params["concurrency"]
+        self.manualinput = params.get("manualinput")
+        self.client = ZabbixClient(params, pool_size=self.concurrency, redactor=redactor)
+
+    def __call__(self):
+        try:
+            return self._run()
+        finally:
+            self.client.close()
+
+    def _run(self):
+        client = self.client
+        rules = client.detect_version()
+        if self.manualinput is not None:
+            client.require("manualinput", "manualinput needs Zabbix 7.0 or later")
+        if self.kind == "event":
+            client.require("event_targets", "Running scripts on events needs Zabbix 5.4 or later")
+        client.refuse_broken_token_execute()
+        client.login()
+        script = client.script(script_id=self.params.get("script_id"), name=self.params.get("script"),
+                               menu_path=self.params.get("menu_path"))
+        check_script(script, self.kind, self.manualinput, rules)
+        targets = self._resolve_targets()
+        if self.check_mode:
+            results = self._predict(script, targets)
+        else:
+            results = ordered_map(lambda t: self._execute(script, t), targets, self.concurrency)
+        return self._outcome(script, results)
+
+    def _resolve_targets(self):
+        client, values = self.client, self.values
+        if self.kind == "event":
+            targets = []
+            for event in client.events_by_id(values):
+                hosts = event.get("hosts") or [{}]
+                targets.append(Target("event", hosts[0].get("hostid"), hosts[0].get("host"), event["eventid"]))
+            return targets
+        found = client.hosts_by_name(values) if self.by == "name" else client.hosts_by_id(values)
+        return [Target("host", h["hostid"], h["host"]) for h in found]
+
+    def _execute(self, script, target):
+        try:
+            result = self.client.execute(script["scriptid"], hostid=target.host_id if target.kind == "host" else None,
+                                         eventid=target.event_id, manualinput=self.manualinput)
+        except ScriptBridgeError as exc:
+            return target.result(response=None, value=None, debug={}, failed=True, error=exc.to_dict(),
+                                 _ran=exc.kind == "script_failed" or exc.may_have_run)
+        return target.result(failed=False, _ran=True, **value_fields(result))
+
+    def _predict(self, script, targets):
+        """What would run: every check the API offers without running anything."""
+        problem = validate_manualinput(script, self.manualinput)
+        scriptid = script["scriptid"]
+        hostids = [t.host_id for t in targets if t.host_id]
+        if problem is None and hostids and not self.client.script_runs_on_all(scriptid, hostids):
+            allowed = dict(zip(hostids, ordered_map(
+                lambda h: self.client.script_runs_on_all(scriptid, [h]), hostids, self.concurrency)))
+        else:
+            allowed = dict((h, True) for h in hostids)
+        results = []
+        for target in targets:
+            error = problem
+            if error is None and target.host_id and not allowed[target.host_id]:
+                error = "Script %r cannot run on %s: it is limited to other host groups, or this user may not run it there." % (
+                    script.get("name"), target.label)
+            entry = target.result(would_execute=error is None, failed=error is not None, _ran=False)
+            if error:
+                entry["error"] = {"code": None, "message": error, "data": None,
+                                  "kind": "invalid_params" if problem else "not_found_or_forbidden"}
+            results.append(entry)
+        return results
+
+    def _outcome(self, script, results):
+        changed = any(r.pop("_ran") for r in results)
+        if self.check_mode:
+            changed = any(r["would_execute"] for r in results)
+        failures = [r for r in results if r["failed"]]
+        outcome = {
+            "changed": changed,
+            "results": results,
+            "summary": {"total": len(results), "succeeded": len(results) - len(failures), "failed": len(failures)},
+            "script": describe_script(script),
+            "zabbix_version": self.client.version_text,
+        }
+        if len(results) == 1:
+            for key in ("response", "value", "value_json", "debug"):
+                if key in results[0]:
+                    outcome[key] = results[0][key]
+        if failures and self.params["fail_on_error"]:
+            outcome["failed"] = True
+            outcome["msg"] = self._failure_message(script, results, failures)
+        return outcome
+
+    def _failure_message(self, script, results, failures):
+        shown = failures[:5]
+        details = "; ".join("%s: %s" % (_label(r), r["error"]["message"]) for r in shown)
+        if len(failures) > len(shown):
+            details += "; and %d more (see results)" % (len(failures) - len(shown))
+        verb = "would fail" if self.check_mode else "failed"
+        return "Script %r %s on %d of %d targets: %s. Set fail_on_error: false to get the results without failing the task." % (
+            script.get("name"), verb, len(failures), len(results), details)
+
+
+def _label(entry):
+    if entry.get("event_id"):
+        return "event %s" % entry["event_id"]
+    return entry.get("host") or "host %s" % entry.get("host_id")

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Create (or refresh) the test virtualenv with everything the test command needs.
+set -euo pipefail
+venv="${1:-.venv}"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+if [ ! -x "$venv/bin/python" ]; then
+  py="$(tests/ci/python.sh 3.12)"
+  echo "Creating $venv with $py"
+  "$py" -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+touch "$venv/.installed"
