@@ -301,7 +301,7 @@ class ScriptRun:
         return results
 
     def _outcome(self, script, results):
-        changed = any(r.pop("_ran") for r in results)
+        changed = any([r.pop("_ran") for r in results])
         if self.check_mode:
             changed = any(r["would_execute"] for r in results)
         failures = [r for r in results if r["failed"]]

@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright: scriptbridge.core contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # Matches connection_argument_spec() in plugins/module_utils/_superoffice.py.
+    DOCUMENTATION = r"""
+options:
+  url:
+    description:
+      - Base URL of the SuperOffice installation (Onsite, for example C(https://crm.example.com/SuperOffice))
+        or tenant (Online, for example C(https://sod2.superoffice.com/Cust12345)).
+      - A trailing C(/), C(/api) or C(/api/v1) is accepted.
+      - Online tenants are served from numbered sub-domains (C(online2), C(sod2)); the bare C(online) and C(sod)
+        hosts answer 421, which the module explains.
+      - If not set, the value of the E(SUPEROFFICE_URL) environment variable is used.
+    type: str
+    required: true
+  username:
+    description:
+      - User name for C(Authorization: Basic) (Onsite only).
+      - If not set, the value of the E(SUPEROFFICE_USERNAME) environment variable is used.
+    type: str
+  password:
+    description:
+      - Password of O(username).
+      - If not set, the value of the E(SUPEROFFICE_PASSWORD) environment variable is used.
+    type: str
+  ticket:
+    description:
+      - A SuperOffice ticket (C(7T:...)), sent as C(Authorization: SOTicket <ticket>). Online needs O(app_token) with it.
+      - If not set, the value of the E(SUPEROFFICE_TICKET) environment variable is used.
+    type: str
+  access_token:
+    description:
+      - An access token (C(8A:...)), sent as C(Authorization: Bearer <token>) (Online).
+      - If not set, the value of the E(SUPEROFFICE_ACCESS_TOKEN) environment variable is used.
+    type: str
+  app_token:
+    description:
+      - The application token (client secret), sent as the C(SO-AppToken) header.
+      - If not set, the value of the E(SUPEROFFICE_APP_TOKEN) environment variable is used.
+    type: str
+  xsrf_token:
+    description:
+      - Value of the C(XSRF-TOKEN) of a logged-in web session, sent as the C(X-XSRF-TOKEN) header without an
+        C(Authorization) header.
+    type: str
+  language:
+    description:
+      - Language code (for example V(en)) sent as C(Accept-Language) and C(SO-Language).
+    type: str
+  culture:
+    description:
+      - Culture for number and date formatting, sent as C(SO-Culture).
+    type: str
+  time_zone:
+    description:
+      - Time zone id or code, sent as C(SO-TimeZone).
+    type: str
+  headers:
+    description:
+      - Extra request headers. Credentials do not belong here (use the options above, which are kept out of logs).
+    type: dict
+  validate_certs:
+    description:
+      - Verify the server's TLS certificate. Turning this off is for tests only and produces a warning.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file with the CA certificates that signed the server's certificate.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each answer. The default outlasts the 60 seconds a CRMScript may run.
+    type: int
+    default: 90
+notes:
+  - Exactly one way to authenticate is required - O(username) and O(password), O(ticket), O(access_token), or O(xsrf_token).
+  - Run it on the controller (C(delegate_to) V(localhost), or a play on localhost); it needs the Python library C(requests).
+requirements:
+  - requests
+"""
