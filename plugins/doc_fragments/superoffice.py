@@ -23,7 +23,7 @@ options:
     required: true
   username:
     description:
-      - User name for C(Authorization: Basic) (Onsite only).
+      - 'User name for C(Authorization: Basic) (Onsite only).'
       - If not set, the value of the E(SUPEROFFICE_USERNAME) environment variable is used.
     type: str
   password:
@@ -33,12 +33,12 @@ options:
     type: str
   ticket:
     description:
-      - A SuperOffice ticket (C(7T:...)), sent as C(Authorization: SOTicket <ticket>). Online needs O(app_token) with it.
+      - 'A SuperOffice ticket (C(7T:...)), sent as C(Authorization: SOTicket <ticket>). Online needs O(app_token) with it.'
       - If not set, the value of the E(SUPEROFFICE_TICKET) environment variable is used.
     type: str
   access_token:
     description:
-      - An access token (C(8A:...)), sent as C(Authorization: Bearer <token>) (Online).
+      - 'An access token (C(8A:...)), sent as C(Authorization: Bearer <token>) (Online).'
       - If not set, the value of the E(SUPEROFFICE_ACCESS_TOKEN) environment variable is used.
     type: str
   app_token:

@@ -42,7 +42,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import InsecureRequestWarning, NewConnectionError
+    from urllib3.exceptions import InsecureRequestWarning, NewConnectionError, ReadTimeoutError
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
@@ -120,18 +120,40 @@ def check_base_url(url, option="url"):
         raise OptionError(
             "The %s option %r is not an http:// or https:// URL with a host name." % (option, display_url(url.strip()))
         )
+    if "@" in parts.netloc:
+        raise OptionError(
+            "The %s option must not carry a user name or password (user:password@host): they would show in logs. "
+            "Use the module's credential options instead." % option
+        )
+    try:
+        parts.port
+    except ValueError:
+        raise OptionError("The %s option %r has an invalid port." % (option, display_url(url.strip())))
     return url.strip()
+
+
+def url_password(url):
+    """The password in a URL's user info, so that it can be masked even in a refused URL."""
+    try:
+        return urlsplit(url or "").password
+    except ValueError:
+        return None
 
 
 class HttpResponse:
     """What the transport hands back: status, headers and the raw body."""
 
-    def __init__(self, status, reason, headers, content, url):
+    def __init__(self, status, reason, headers, content, url, redactor=None):
         self.status = status
         self.reason = reason
         self.headers = headers
         self.content = content
         self.url = url
+        self.redactor = redactor or Redactor()
+
+    def excerpt(self):
+        """The start of the body for a message, with every known secret masked."""
+        return self.redactor.scrub(body_excerpt(self.text))
 
     @property
     def text(self):
@@ -143,8 +165,7 @@ class HttpResponse:
             return json.loads(self.text)
         except ValueError:
             raise ProtocolError(
-                "%s answered HTTP %s with a body that is not JSON: %s"
-                % (display_url(self.url), self.status, body_excerpt(self.text))
+                "%s answered HTTP %s with a body that is not JSON: %s" % (display_url(self.url), self.status, self.excerpt())
             )
 
 
@@ -243,6 +264,7 @@ class HttpTransport:
         ``payload`` is serialised to JSON. Only failures that prove the server
         did nothing are retried (see the module docstring).
         """
+        self.redactor.add(url_password(url))
         data = None
         send_headers = dict(headers or {})
         if payload is not None:
@@ -275,6 +297,9 @@ class HttpTransport:
                         "Cannot connect to %s: %s (tried %d times). Check the url option and that the server is up "
                         "and reachable from this host." % (where, _short_reason(exc), attempt),
                     )
+                if isinstance(exc.args[0] if exc.args else None, ReadTimeoutError):
+                    # requests reports a body that stops arriving as a ConnectionError.
+                    raise self._timeout(where)
                 raise self._fail(
                     UnreachableError,
                     "The connection to %s broke after the request was sent (%s): the server may have acted on it, "
@@ -285,7 +310,7 @@ class HttpTransport:
                 raise self._timeout(where)
             except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                     requests.exceptions.InvalidSchema, ValueError) as exc:
-                raise self._fail(OptionError, "Cannot send a request to %s: %s" % (where, exc))
+                raise self._fail(OptionError, "Cannot send a request to %s: %s" % (where, _short_reason(exc)))
             except requests.exceptions.RequestException as exc:
                 raise self._fail(
                     ProtocolError,
@@ -296,7 +321,7 @@ class HttpTransport:
             if raw.status_code in RETRY_STATUSES and attempt < self.retry.attempts:
                 self.retry.sleep(self.retry.delay(attempt, raw.headers.get("Retry-After")))
                 continue
-            return HttpResponse(raw.status_code, raw.reason, raw.headers, content, raw.url)
+            return HttpResponse(raw.status_code, raw.reason, raw.headers, content, raw.url, self.redactor)
 
     def _timeout(self, where):
         return self._fail(

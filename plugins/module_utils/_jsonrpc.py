@@ -93,17 +93,17 @@ class JsonRpcClient:
             )
         if response.status != 200:
             raise HttpStatusError(
-                "%s answered HTTP %s %s to %s: %s"
-                % (where, response.status, response.reason, method, body_excerpt(response.text)),
+                "%s answered HTTP %s %s to %s: %s" % (where, response.status, response.reason, method, response.excerpt()),
                 status=response.status,
                 # A server error after the request arrived says nothing about what ran.
                 may_have_run=response.status >= 500 and response.status not in (503,),
             )
         if not response.content.strip():
             raise ProtocolError("%s answered %s with an empty body; is %s a JSON-RPC API endpoint?" % (where, method, where))
-        return self._unwrap(method, request_id, response.json(), where)
+        return self._unwrap(method, request_id, response, where)
 
-    def _unwrap(self, method, request_id, body, where):
+    def _unwrap(self, method, request_id, response, where):
+        body = response.json()
         if not isinstance(body, dict):
             raise ProtocolError("%s answered %s with %s instead of a JSON-RPC object." % (where, method, type(body).__name__))
         if body.get("jsonrpc") != "2.0":
@@ -120,7 +120,8 @@ class JsonRpcClient:
             return body["result"]
         error = body["error"]
         if not isinstance(error, dict) or not isinstance(error.get("code"), int):
-            raise ProtocolError("%s answered %s with a malformed error object: %s" % (where, method, body_excerpt(str(error))))
+            raise ProtocolError("%s answered %s with a malformed error object: %s"
+                                % (where, method, response.redactor.scrub(body_excerpt(str(error)))))
         exc = JsonRpcError(method, error["code"], str(error.get("message", "")), error.get("data"))
         exc.kind = self.classify(exc)
         raise exc

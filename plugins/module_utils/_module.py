@@ -25,6 +25,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._http import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     Redactor,
+    url_password,
 )
 
 
@@ -38,6 +39,10 @@ class ScriptBridgeModule(AnsibleModule):
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
         super(ScriptBridgeModule, self).__init__(argument_spec=spec, **kwargs)
+        # A password in the URL is refused later, but must not show meanwhile.
+        password = url_password(self.params.get("url"))
+        if password:
+            self.no_log_values.add(password)
         self.redactor = Redactor(self.no_log_values)
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)

@@ -25,6 +25,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     NotFoundError,
     OptionError,
     ProtocolError,
+    ScriptBridgeError,
     UnsupportedError,
 )
 from ansible_collections.scriptbridge.core.plugins.module_utils._http import (
@@ -64,8 +65,19 @@ _UNSUPPORTED_TEXTS = (
     "Script is not allowed in manual",
     "Global script execution on Zabbix server is disabled",
 )
+_INVALID_TEXTS = (
+    "Script takes user input, but none was provided.",
+    "Provided script user input failed validation.",
+)
 _UNREACHABLE_TEXTS = ("Connection to Zabbix server",)
 _TIMEOUT_TEXTS = ("Timeout while waiting for remote command result.",)
+# script.execute failures where the command never started on the target.
+_NOT_STARTED_TEXTS = (
+    "Zabbix agent interface is not defined",
+    "Unsupported item key.",
+    "cannot connect to",
+    "Global script execution on Zabbix server is disabled",
+)
 
 
 def connection_argument_spec():
@@ -85,7 +97,7 @@ def connection_argument_spec():
 def classify(error):
     """The error kind of a Zabbix JSON-RPC error, from its code and texts."""
     text = "%s %s" % (error.rpc_message, error.data or "")
-    for kind, texts in (("auth", _AUTH_TEXTS), ("unsupported", _UNSUPPORTED_TEXTS),
+    for kind, texts in (("auth", _AUTH_TEXTS), ("unsupported", _UNSUPPORTED_TEXTS), ("invalid_params", _INVALID_TEXTS),
                         ("server_unreachable", _UNREACHABLE_TEXTS), ("timeout", _TIMEOUT_TEXTS)):
         if any(t in text for t in texts):
             return kind
@@ -96,6 +108,16 @@ def classify(error):
         # exit status, agent unreachable, webhook exceptions.
         return "script_failed" if error.method == "script.execute" else "invalid_params"
     return error.kind
+
+
+def script_may_have_run(error):
+    """Whether a failed ``script.execute`` may have run the script on its target."""
+    if error.may_have_run or error.kind == "timeout":
+        return True
+    if error.kind != "script_failed":
+        return False
+    text = "%s %s" % (error.message, error.data or "")
+    return not any(t in text for t in _NOT_STARTED_TEXTS)
 
 
 def endpoint_url(url):
@@ -192,10 +214,11 @@ class ZabbixClient:
                 )
             return
         with self._login_lock:
-            self._session = self.rpc.call(
-                "user.login", {self.rules.login_user_param: self.username, "password": self.password}
-            )
-            self.redactor.add(self._session)
+            self._login_locked()
+
+    def _login_locked(self):
+        self._session = self.rpc.call("user.login", {self.rules.login_user_param: self.username, "password": self.password})
+        self.redactor.add(self._session)
 
     def logout(self):
         """Close the session opened by ``login``; never log out a token."""
@@ -204,8 +227,9 @@ class ZabbixClient:
         session, self._session = self._session, None
         try:
             self._call_with(session, "user.logout", [])
-        except JsonRpcError:
-            # The session is gone either way; a failed logout must not hide the outcome.
+        except ScriptBridgeError:
+            # A failed logout must not hide the outcome of the task; the session
+            # expires on the server by itself.
             pass
 
     def close(self):
@@ -232,11 +256,11 @@ class ZabbixClient:
             if self.uses_token or SESSION_TERMINATED not in str(exc.data):
                 raise
         with self._login_lock:
+            # Of several calls that saw the session end, the first logs in again.
             if self._session == credential:
-                self._session = None
-        if self._session is None:
-            self.login()
-        return self._call_with(self._session, method, params)
+                self._login_locked()
+            credential = self._session
+        return self._call_with(credential, method, params)
 
     # -- lookups ------------------------------------------------------------
 
@@ -294,9 +318,13 @@ class ZabbixClient:
                 "id %s (menu path %r)" % (s["scriptid"], s.get("menu_path") or "") for s in found))
         )
 
-    def script_runs_on_all(self, scriptid, hostids):
-        """True when ``script.get`` offers the script on every one of the hosts."""
-        found = self.call("script.get", {"output": ["scriptid"], "scriptids": [scriptid], "hostids": list(hostids)})
+    def script_runs_on(self, scriptid, hostid):
+        """True when ``script.get`` offers the script on the host.
+
+        ``script.get`` with several ``hostids`` lists scripts offered on any of
+        them, so each host needs its own question.
+        """
+        found = self.call("script.get", {"output": ["scriptid"], "scriptids": [scriptid], "hostids": [hostid]})
         return any(s.get("scriptid") == scriptid for s in found)
 
     def execute(self, scriptid, hostid=None, eventid=None, manualinput=None):

@@ -34,6 +34,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import (
     SCOPE_NAMES,
     TYPE_URL,
     ZabbixClient,
+    script_may_have_run,
 )
 
 DEFAULT_CONCURRENCY = 4
@@ -108,7 +109,7 @@ def read_targets(params):
     if by == "id":
         _check_ids(option, values)
     seen = set()
-    twice = [v for v in values if v in seen or seen.add(v)]
+    twice = sorted(set(v for v in values if v in seen or seen.add(v)))
     if twice:
         raise OptionError(
             "%s names %s more than once; a script runs once per target, so list each target once." % (option, ", ".join(twice))
@@ -274,7 +275,7 @@ class ScriptRun:
                                          eventid=target.event_id, manualinput=self.manualinput)
         except ScriptBridgeError as exc:
             return target.result(response=None, value=None, debug={}, failed=True, error=exc.to_dict(),
-                                 _ran=exc.kind == "script_failed" or exc.may_have_run)
+                                 _ran=script_may_have_run(exc))
         return target.result(failed=False, _ran=True, **value_fields(result))
 
     def _predict(self, script, targets):
@@ -282,11 +283,10 @@ class ScriptRun:
         problem = validate_manualinput(script, self.manualinput)
         scriptid = script["scriptid"]
         hostids = [t.host_id for t in targets if t.host_id]
-        if problem is None and hostids and not self.client.script_runs_on_all(scriptid, hostids):
+        allowed = {}
+        if problem is None:
             allowed = dict(zip(hostids, ordered_map(
-                lambda h: self.client.script_runs_on_all(scriptid, [h]), hostids, self.concurrency)))
-        else:
-            allowed = dict((h, True) for h in hostids)
+                lambda h: self.client.script_runs_on(scriptid, h), hostids, self.concurrency)))
         results = []
         for target in targets:
             error = problem
@@ -301,7 +301,8 @@ class ScriptRun:
         return results
 
     def _outcome(self, script, results):
-        changed = any([r.pop("_ran") for r in results])
+        ran = [r.pop("_ran") for r in results]
+        changed = any(ran)
         if self.check_mode:
             changed = any(r["would_execute"] for r in results)
         failures = [r for r in results if r["failed"]]

@@ -205,7 +205,7 @@ EVENT_HANDLER_TYPES: tuple[tuple[str, int], ...] = (
     ("SalesAfterSaveCustomObject", 1117), ("SalesSplitTicket", 1019), ("SalesLoadTicket", 1020),
     ("SalesLoadTicketMessage", 1021),
 )
-EVENT_TYPE_NAMES: tuple[str, ...] = tuple(name for name, _ in EVENT_HANDLER_TYPES)
+EVENT_TYPE_NAMES: tuple[str, ...] = tuple(name for name, _unused in EVENT_HANDLER_TYPES)
 _EVENT_TYPE_BY_LOWER = {name.lower(): name for name in EVENT_TYPE_NAMES}
 _EVENT_TYPE_BY_VALUE = {value: name for name, value in EVENT_HANDLER_TYPES}
 
@@ -811,7 +811,7 @@ class ODataFilter:  # pylint: disable=too-few-public-methods
             first, second = (str(row[arg]).lower() if where == "column" else str(arg).lower()
                              for where, arg in node[2])
             return _FUNCTIONS[node[1]](first, second)
-        _, column, operator, value = node
+        _unused, column, operator, value = node
         actual = row[column]
         if column in _INT_COLUMNS or column in _BOOL_COLUMNS:
             return _ORDER_OPS[operator](actual, value)
@@ -1433,7 +1433,7 @@ class _Call:  # pylint: disable=too-many-instance-attributes
             if self.header("X-XSRF-TOKEN") == XSRF_TOKEN:
                 return "xsrf"
             raise self._unauthorized()
-        scheme, _, credential = authorization.partition(" ")
+        scheme, _unused, credential = authorization.partition(" ")
         scheme, credential = scheme.lower(), credential.strip()
         if scheme == "soticket" and credential == TICKET:
             if online and self.header("SO-AppToken") != APP_TOKEN:
@@ -1665,9 +1665,9 @@ class _Call:  # pylint: disable=too-many-instance-attributes
                 raise FilterError(f"Cannot sort by '{part}'")
             column = column_name(words[0])
             descending = len(words) == 2 and words[1].lower() == "desc"
-            rows = sorted(rows, key=lambda row, col=column: (
-                str(row[col]).lower() if isinstance(row[col], str) else row[col]),
-                          reverse=descending)
+            rows = sorted(
+                rows, key=lambda row, col=column: str(row[col]).lower() if isinstance(row[col], str) else row[col],
+                reverse=descending)
         return rows
 
 

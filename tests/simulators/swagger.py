@@ -214,8 +214,8 @@ def _check_query(operation: Operation, query: dict) -> None:
 
 def _check_request(operation: Operation, request: dict, nullable: bool) -> None:
     _check_query(operation, request.get("query") or {})
-    body_schema, _ = operation_schemas(operation.spec_file, operation.path, operation.method,
-                                       nullable=nullable)
+    body_schema, _unused = operation_schemas(operation.spec_file, operation.path, operation.method,
+                                             nullable=nullable)
     has_body, body = _body(request)
     if body_schema is None:
         if has_body:
@@ -237,8 +237,8 @@ def _check_response(operation: Operation, response: dict, nullable: bool) -> Non
         return
     has_body, body = _body(response)
     if status == 200:
-        _, response_schema = operation_schemas(operation.spec_file, operation.path,
-                                               operation.method, nullable=nullable)
+        _unused, response_schema = operation_schemas(operation.spec_file, operation.path,
+                                                     operation.method, nullable=nullable)
         media = _media_type(response.get("headers") or {})
         if media not in operation.definition.get("produces", []):
             raise SwaggerMismatch(f"{operation.operation_id} does not produce {media!r}")

@@ -159,7 +159,8 @@ Readings where the API facts are silent (from the frontend and server sources)
     - Get methods ignore parameters they do not know and filter fields an object lacks;
       an ``output`` list returns only those fields (host.get always adds ``hostid``,
       event.get ``eventid``). ``script.get`` with ``hostids`` keeps the scripts runnable on
-      every given host (an unknown host id leaves only the scripts without a host group).
+      any of the given hosts, as ``CScript::get`` does (``groupid IN (groups of the hosts)
+      OR groupid = 0``); an unknown host id leaves only the scripts without a host group.
     - HTTP 412 has an empty body; non-API paths are 404; HTTP Basic failures are 401 with
       an HTML body.
 """
@@ -1006,7 +1007,7 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
     def _invoke(self, method: str, params, credential):
         entry = self._methods.get(method.lower())
         if entry is None:
-            api, _, name = method.partition(".")
+            api, _unused, name = method.partition(".")
             if api.lower() not in _KNOWN_APIS:
                 raise ApiError(-32601, f'Incorrect API "{api}".')
             raise ApiError(-32601, f'Incorrect method "{api}.{name}".')
@@ -1157,7 +1158,8 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
         rows = []
         for script in self._fixture.scripts:
             if not all((_selected(scriptids, script["scriptid"]), self._script_allowed(caller, script),
-                        hostids is None or self._runnable_on(script, hostids),
+                        hostids is None or any(self._runnable_on(script, [h]) for h in hostids)
+                        or (not hostids and script["groupid"] == "0"),
                         _matches_filter(script, params.get("filter")), _matches_search(script, params.get("search")))):
                 continue
             row = dict(script)

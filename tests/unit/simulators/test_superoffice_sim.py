@@ -163,7 +163,7 @@ def test_stop_drops_kept_alive_connections():
             session.post(url, json={}, headers={"Authorization": BASIC}, timeout=5)
     sim.stop()
     with pytest.raises(RuntimeError):
-        _ = sim.url
+        assert not sim.url
 
 
 # -- CRMScript Execute -------------------------------------------------------------------------
@@ -204,8 +204,8 @@ def test_json_output_parses(onsite):
 ])
 def test_execute_rejects_non_string_parameters(onsite, body):
     response = execute(onsite, 1, body)
-    body_schema, _ = operation_schemas("Swagger-v1-CRMScript.json",
-                                       "/api/v1/CRMScript/{cRMScriptId}/Execute", "post")
+    body_schema, _unused = operation_schemas("Swagger-v1-CRMScript.json",
+                                             "/api/v1/CRMScript/{cRMScriptId}/Execute", "post")
     assert not validator(body_schema).is_valid(body)
     assert_error(response, 400, "ArgumentException", "Bad Request")
     assert onsite.executions == []
@@ -257,7 +257,7 @@ def test_slow_script_and_concurrency(onsite):
         results.append(execute(onsite, 8).json())
 
     started = time.monotonic()
-    threads = [threading.Thread(target=run) for _ in range(6)]
+    threads = [threading.Thread(target=run) for _unused in range(6)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -710,13 +710,13 @@ def test_accept_without_json(onsite):
 
 def test_keep_alive_and_connection_count(onsite):
     with requests.Session() as session:
-        for _ in range(3):
+        for _unused in range(3):
             response = session.post(onsite.url + "/api/v1/CRMScript/1/Execute", json={},
                                     headers={"Authorization": BASIC}, timeout=5)
             assert response.raw.version == 11
             assert response.headers.get("Connection", "").lower() != "close"
     assert onsite.stats()["connections"] == 1
-    for _ in range(2):
+    for _unused in range(2):
         execute(onsite, 1)
     assert onsite.stats()["connections"] == 3
 
@@ -990,8 +990,8 @@ def test_full_responses_keep_value_types_non_null(onsite):
     for key in ("Type", "BlockExecution", "TraceExecution", "InputValues", "OutputValues",
                 "StateValues", "ParserValues", "CgiVariables", "Headers", "FieldProperties"):
         assert result[key] is not None, key
-    _, schema = operation_schemas("Swagger-v1-CustomerServiceAgent.json",
-                                  "/api/v1/Agents/CustomerService/ExecuteEventHandlers", "post",
-                                  nullable=False)
+    _unused, schema = operation_schemas("Swagger-v1-CustomerServiceAgent.json",
+                                        "/api/v1/Agents/CustomerService/ExecuteEventHandlers", "post",
+                                        nullable=False)
     strict = {key: value for key, value in result.items() if value is not None}
     validator(schema).validate(strict)

@@ -621,16 +621,16 @@ def make_script_get_by_hosts(script_group):
     return answer
 
 
-@pytest.mark.parametrize("script_group, hostids, expected", [
-    (None, ["10501", "10084"], True),
-    ("web", ["10501", "10502"], True),
-    ("web", ["10084"], False),
-    ("web", ["10501", "10084"], False),
+@pytest.mark.parametrize("script_group, hostid, expected", [
+    (None, "10084", True),
+    ("web", "10501", True),
+    ("web", "10084", False),
 ])
-def test_script_runs_on_all(monkeypatch, script_group, hostids, expected):
+def test_script_runs_on_asks_about_one_host(monkeypatch, script_group, hostid, expected):
     client, fake = logged_in(monkeypatch)
     fake.on("script.get", make_script_get_by_hosts(script_group))
-    assert client.script_runs_on_all("7", hostids) is expected
+    assert client.script_runs_on("7", hostid) is expected
+    assert [c.params["hostids"] for c in fake.calls if c.method == "script.get"] == [[hostid]]
 
 
 @pytest.mark.parametrize("feature, version, message", [
