@@ -18,6 +18,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import inspect
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import ScriptBridgeError
@@ -27,6 +29,12 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._http import (
     Redactor,
     url_password,
 )
+
+
+# ansible-core 2.19+ attaches the call stack of fail_json to every failure when
+# error tracebacks are on; the collection's failures are expected outcomes with
+# their own message, so they carry none. (2.18 has no such parameter.)
+_NO_TRACEBACK = {"exception": ""} if "exception" in inspect.signature(AnsibleModule.fail_json).parameters else {}
 
 
 class ScriptBridgeModule(AnsibleModule):
@@ -60,5 +68,6 @@ class ScriptBridgeModule(AnsibleModule):
             result = {"changed": bool(exc.may_have_run), "failed": True, "msg": exc.message, "error": exc.to_dict()}
         result = self.redactor.scrub(result)
         if result.get("failed"):
+            result.update(_NO_TRACEBACK)
             self.fail_json(**result)
         self.exit_json(**result)

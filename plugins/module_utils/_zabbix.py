@@ -144,6 +144,7 @@ class ApiRules:
         self.auth_header = major_minor >= (6, 4)
         self.login_user_param = "user" if major_minor < (5, 4) else "username"
         self.event_targets = major_minor >= (5, 4)
+        self.api_tokens = major_minor >= (5, 4)
         self.manualinput = major_minor >= (7, 0)
         self.url_scripts = major_minor >= (6, 4)
         # 6.0 frontends crash in script.execute when the caller uses an API token.
@@ -207,6 +208,7 @@ class ZabbixClient:
     def login(self):
         """Open a session for username/password; a token needs no login."""
         if self.uses_token:
+            self.require("api_tokens", "API tokens need Zabbix 5.4 or later: use username and password")
             if len(self.api_token) != TOKEN_LENGTH:
                 raise OptionError(
                     "api_token is %d characters long; Zabbix API tokens have %d. A session id is not an API token: "

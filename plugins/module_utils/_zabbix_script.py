@@ -165,7 +165,8 @@ def check_script(script, kind, manualinput, rules):
             "or \"manual event action\" to run it from the API." % name
         )
     wanted = SCOPE_EVENT if kind == "event" else SCOPE_HOST
-    if scope != wanted:
+    # Zabbix 5.0 scripts have no scope: they all run on hosts.
+    if scope != wanted and not (scope is None and kind == "host"):
         raise InvalidParamsError(
             "%s has the scope %r, so it runs on %s; it cannot run on %s. Use %s instead."
             % (name, SCOPE_NAMES.get(scope, scope), "events" if scope == SCOPE_EVENT else "hosts",

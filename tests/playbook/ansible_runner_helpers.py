@@ -35,6 +35,10 @@ class Run:
             raise KeyError("no result for task %r; output:\n%s\n%s" % (task_name, self.stdout, self.stderr))
         return found[-1]
 
+    def sims(self, task_name):
+        """The statistics of each simulator given by ``control``, taken right after the task."""
+        return [e["sims"] for e in self.entries if e["task"] == task_name][-1]
+
     def status(self, task_name):
         return [e["status"] for e in self.entries if e["task"] == task_name][-1]
 
@@ -67,8 +71,9 @@ def _inventory(tmp):
     return path
 
 
-def _run(argv, tmp, env=None, timeout=600):
+def _run(argv, tmp, env=None, timeout=600, control=()):
     log = Path(tmp) / "results.jsonl"
+    env = dict(env or {}, SCRIPTBRIDGE_SIM_CONTROL=",".join(url.rstrip("/") + "/_sim/" for url in control))
     proc = subprocess.run(
         argv, cwd=tmp, env=ansible_env(dict(env or {}, SCRIPTBRIDGE_RESULT_LOG=str(log))),
         capture_output=True, text=True, timeout=timeout, check=False,
@@ -77,8 +82,11 @@ def _run(argv, tmp, env=None, timeout=600):
     return Run(proc, entries)
 
 
-def run_play(tasks, check=False, env=None, verbosity=0, module_defaults=None, extra_args=()):
-    """Run ``tasks`` in one play on localhost; every task ignores errors so all of them run."""
+def run_play(tasks, check=False, env=None, verbosity=0, module_defaults=None, extra_args=(), control=()):
+    """Run ``tasks`` in one play on localhost; every task ignores errors so all of them run.
+
+    ``control``: base URLs of simulators to reset before each task and read after it.
+    """
     play = {"name": "test", "hosts": "localhost", "gather_facts": False, "tasks": []}
     if module_defaults:
         play["module_defaults"] = module_defaults
@@ -95,10 +103,10 @@ def run_play(tasks, check=False, env=None, verbosity=0, module_defaults=None, ex
         if verbosity:
             argv.append("-" + "v" * verbosity)
         argv.extend(extra_args)
-        return _run(argv, tmp, env)
+        return _run(argv, tmp, env, control=control)
 
 
-def run_adhoc(module, args, check=False, env=None, verbosity=0):
+def run_adhoc(module, args, check=False, env=None, verbosity=0, control=()):
     """``ansible localhost -m <module> -a <args as JSON>``; returns the module result."""
     with tempfile.TemporaryDirectory() as tmp:
         argv = [str(BIN / "ansible"), "localhost", "-i", str(_inventory(tmp)), "-m", module, "-a", json.dumps(args)]
@@ -106,7 +114,7 @@ def run_adhoc(module, args, check=False, env=None, verbosity=0):
             argv.append("--check")
         if verbosity:
             argv.append("-" + "v" * verbosity)
-        return _run(argv, tmp, env)
+        return _run(argv, tmp, env, control=control)
 
 
 def only_result(run):
