@@ -4,21 +4,27 @@ SHELL := /bin/bash
 VENV ?= .venv
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 PYTEST_ARGS ?=
+# The working tree, seen by Ansible as the collection scriptbridge.core.
+COLLECTIONS := $(abspath build/collections)
+LINK := $(COLLECTIONS)/ansible_collections/scriptbridge/core
 
-.PHONY: venv demo test lint sanity unit playbook clean
+.PHONY: venv link demo test lint sanity unit playbook clean
 
 $(VENV)/.installed: tests/requirements.txt requirements.txt tests/ci/venv.sh
 	tests/ci/venv.sh $(VENV)
 
 venv: $(VENV)/.installed
 
+link:
+	@mkdir -p $(dir $(LINK)) && [ -L $(LINK) ] || ln -sfn $(CURDIR) $(LINK)
+
 demo: venv
 	python demo/run.py
 
 test: lint sanity unit playbook
 
-lint: venv
-	ansible-lint
+lint: venv link
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-lint
 
 sanity: venv
 	VENV=$(abspath $(VENV)) tests/ci/sanity.sh
@@ -26,8 +32,8 @@ sanity: venv
 unit: venv
 	python -m pytest -q tests/unit $(PYTEST_ARGS)
 
-playbook: venv
-	python -m pytest -q tests/playbook $(PYTEST_ARGS)
+playbook: venv link
+	python -m pytest -q -n 2 tests/playbook $(PYTEST_ARGS)
 
 clean:
 	rm -rf build tests/output .pytest_cache

@@ -31,10 +31,16 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._http import (
 )
 
 
-# ansible-core 2.19+ attaches the call stack of fail_json to every failure when
-# error tracebacks are on; the collection's failures are expected outcomes with
-# their own message, so they carry none. (2.18 has no such parameter.)
-_NO_TRACEBACK = {"exception": ""} if "exception" in inspect.signature(AnsibleModule.fail_json).parameters else {}
+def _no_traceback():
+    """fail_json arguments that keep the call stack out of the result.
+
+    ansible-core 2.19+ attaches the stack of the fail_json call to a failure when
+    error tracebacks are on; the collection's failures are expected outcomes
+    with their own message. 2.18 has no such parameter.
+    """
+    if "exception" in inspect.signature(AnsibleModule.fail_json).parameters:
+        return {"exception": ""}
+    return {}
 
 
 class ScriptBridgeModule(AnsibleModule):
@@ -68,6 +74,6 @@ class ScriptBridgeModule(AnsibleModule):
             result = {"changed": bool(exc.may_have_run), "failed": True, "msg": exc.message, "error": exc.to_dict()}
         result = self.redactor.scrub(result)
         if result.get("failed"):
-            result.update(_NO_TRACEBACK)
+            result.update(_no_traceback())
             self.fail_json(**result)
         self.exit_json(**result)
