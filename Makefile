@@ -9,6 +9,7 @@ COLLECTIONS := $(abspath build/collections)
 LINK := $(COLLECTIONS)/ansible_collections/scriptbridge/core
 
 .PHONY: venv link demo test lint sanity unit playbook clean
+.PHONY: docs changelog-lint ee compat
 
 $(VENV)/.installed: tests/requirements.txt requirements.txt tests/ci/venv.sh
 	tests/ci/venv.sh $(VENV)
@@ -21,7 +22,7 @@ link:
 demo: venv
 	python demo/run.py
 
-test: lint sanity unit playbook
+test: lint sanity unit playbook changelog-lint
 
 lint: venv link
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-lint
@@ -34,6 +35,10 @@ unit: venv
 
 playbook: venv link
 	python -m pytest -q -n 2 tests/playbook $(PYTEST_ARGS)
+
+# Changelog fragments and changelog.yaml lint clean; CHANGELOG.rst is up to date; the next release notes render.
+changelog-lint: venv
+	VENV=$(abspath $(VENV)) tests/docs/changelog_check.sh
 
 clean:
 	rm -rf build tests/output .pytest_cache
