@@ -16,6 +16,9 @@ options:
       - Base URL of the SuperOffice installation (Onsite, for example C(https://crm.example.com/SuperOffice))
         or tenant (Online, for example C(https://sod2.superoffice.com/Cust12345)).
       - A trailing C(/), C(/api) or C(/api/v1) is accepted.
+      - The URL tells Online from Onsite - a host under C(superoffice.com), or a base path that is a tenant id
+        (C(Cust) and digits), is SuperOffice Online, which refuses O(username)/O(password) and needs O(app_token)
+        with O(ticket).
       - Online tenants are served from numbered sub-domains (C(online2), C(sod2)); the bare C(online) and C(sod)
         hosts answer 421, which the module explains.
       - If not set, the value of the E(SUPEROFFICE_URL) environment variable is used.
@@ -34,11 +37,13 @@ options:
   ticket:
     description:
       - 'A SuperOffice ticket (C(7T:...)), sent as C(Authorization: SOTicket <ticket>). Online needs O(app_token) with it.'
+      - A leading C(SOTicket) scheme name, pasted with the ticket, is dropped.
       - If not set, the value of the E(SUPEROFFICE_TICKET) environment variable is used.
     type: str
   access_token:
     description:
       - 'An access token (C(8A:...)), sent as C(Authorization: Bearer <token>) (Online).'
+      - A leading C(Bearer) scheme name, pasted with the token, is dropped.
       - If not set, the value of the E(SUPEROFFICE_ACCESS_TOKEN) environment variable is used.
     type: str
   app_token:
@@ -50,6 +55,12 @@ options:
     description:
       - Value of the C(XSRF-TOKEN) of a logged-in web session, sent as the C(X-XSRF-TOKEN) header without an
         C(Authorization) header.
+      - The server finds the session by its cookies; give them in O(session_cookie).
+    type: str
+  session_cookie:
+    description:
+      - The C(Cookie) header of the web session that O(xsrf_token) belongs to, as a browser sends it
+        (C(name=value; name2=value2)). Only with O(xsrf_token).
     type: str
   language:
     description:
@@ -57,15 +68,16 @@ options:
     type: str
   culture:
     description:
-      - Culture for number and date formatting, sent as C(SO-Culture).
+      - Culture for number and date formatting, sent as C(SO-Culture). SuperOffice ignores it without O(language).
     type: str
   time_zone:
     description:
-      - Time zone id or code, sent as C(SO-TimeZone).
+      - Time zone id or code (for example V(261), V(NO) or V(US-NY)), sent as C(SO-TimeZone).
     type: str
   headers:
     description:
-      - Extra request headers. Credentials do not belong here (use the options above, which are kept out of logs).
+      - Extra request headers. C(Authorization), C(SO-AppToken), C(X-XSRF-TOKEN) and C(Cookie) are refused -
+        credentials belong in the options above, which are kept out of logs.
     type: dict
   validate_certs:
     description:

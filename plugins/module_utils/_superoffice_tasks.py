@@ -5,12 +5,18 @@
 # This module_utils file is for internal use by the scriptbridge.core collection only.
 # It is not a public API and may change without notice.
 
-"""The work of the SuperOffice modules, on top of ``SuperOfficeClient``."""
+"""The work of the SuperOffice modules, on top of ``SuperOfficeClient``.
+
+``run_crmscript`` and ``run_event_handlers`` take the module's parameters and
+return the module's result; every failure is a ``ScriptBridgeError`` that the
+base module turns into ``failed: true``.
+"""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import difflib
 import json
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import NotFoundError, OptionError
@@ -18,11 +24,15 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice imp
     EVENT_DATA_FIELDS,
     SuperOfficeClient,
     canonical_event_type,
+    event_data_field,
     snake_case,
     to_string_map,
 )
 
 SCRIPT_SELECTORS = ("script_id", "unique_id", "include_id", "name")
+# The Ejscripts archive column each text selector is looked up by.
+ARCHIVE_COLUMNS = {"unique_id": "uniqueIdentifier", "include_id": "includeId", "name": "name"}
+MAX_CANDIDATES = 10
 
 CRMSCRIPT_ARGUMENT_SPEC = dict(
     script_id=dict(type="int", aliases=["crmscript_id", "id"]),
@@ -56,60 +66,84 @@ def _with_client(params, redactor, work):
         client.close()
 
 
-def _script_info(entry):
-    """The ``script`` return value from an entity or an archive row."""
-    def pick(*keys):
-        for key in keys:
-            if entry.get(key) not in (None, ""):
-                return entry[key]
-        return None
-    script_id = pick("EjscriptId", "ejscriptId", "PrimaryKey")
+def _pick(entry, *keys):
+    for key in keys:
+        if entry.get(key) not in (None, ""):
+            return entry[key]
+    return None
+
+
+def script_info(entry):
+    """The ``script`` return value from a CRMScriptEntity or an Ejscripts archive row."""
+    script_id = _pick(entry, "EjscriptId", "ejscriptId", "PrimaryKey")
+    try:
+        script_id = int(script_id) if script_id is not None else None
+    except (TypeError, ValueError):
+        script_id = None
     return {
-        "id": int(script_id) if script_id is not None else None,
-        "unique_id": pick("UniqueIdentifier", "uniqueIdentifier"),
-        "include_id": pick("IncludeId", "includeId"),
-        "name": pick("Name", "name"),
+        "id": script_id,
+        "unique_id": _pick(entry, "UniqueIdentifier", "uniqueIdentifier"),
+        "include_id": _pick(entry, "IncludeId", "includeId"),
+        "name": _pick(entry, "Name", "name"),
     }
 
 
-def find_script(client, column, value, option):
-    """Exactly one script whose ``column`` equals ``value``; else an error listing the candidates."""
-    rows = client.find_scripts(column, value)
-    # The archive compares text without regard to case; the option means this exact script.
-    exact = [r for r in rows if str(r.get(column)) == value] or rows
-    if len(exact) == 1:
-        return _script_info(exact[0])
-    if not exact:
-        raise NotFoundError("No CRMScript has %s %r (or the user may not see it)." % (option, value))
-    raise NotFoundError("%d CRMScripts have %s %r: %s. Use script_id, unique_id or include_id to pick one." % (
-        len(exact), option, value, "; ".join(
-            "id %s (unique_id %s, include_id %s)" % (s["id"], s["unique_id"], s["include_id"])
-            for s in (_script_info(r) for r in exact))))
+def describe(script):
+    """One script for a message: ``id 5 'Name' (unique_id ..., include_id ...)``."""
+    return "id %s %r (unique_id %s, include_id %s)" % (
+        script["id"], script["name"], script["unique_id"] or "-", script["include_id"] or "-")
+
+
+def find_script(client, option, value):
+    """The one script whose ``option`` (name, unique_id, include_id) is ``value``; else an error listing candidates."""
+    column = ARCHIVE_COLUMNS[option]
+    rows = [script_info(row) for row in client.find_scripts(column, value)]
+    # The archive compares text the way the database does (usually without regard to case);
+    # an exact match wins, and rows that do not match at all never count.
+    matches = [s for s in rows if s[option] == value] or \
+              [s for s in rows if (s[option] or "").lower() == value.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise NotFoundError("%d CRMScripts have %s %r: %s. Use script_id, unique_id or include_id to pick one." % (
+            len(matches), option, value, "; ".join(describe(s) for s in matches[:MAX_CANDIDATES])))
+    others = [script_info(row) for row in client.list_scripts()]
+    by_value = dict(((s[option] or "").lower(), s) for s in others if s[option])
+    close = [by_value[key] for key in difflib.get_close_matches(value.lower(), list(by_value), n=5, cutoff=0.5)]
+    hint = (" Candidates with a similar %s: %s." % (option, "; ".join(describe(s) for s in close))) if close else \
+        " No script has a similar %s." % option
+    raise NotFoundError("No CRMScript has %s %r, or this user cannot see it.%s" % (option, value, hint))
+
+
+def _selector(params):
+    for option in SCRIPT_SELECTORS:
+        if params.get(option) is not None:
+            if option != "script_id" and not params[option].strip():
+                raise OptionError("%s is empty: give the CRMScript's %s." % (option, option.replace("_", " ")))
+            return option, params[option]
+    raise OptionError("Name the CRMScript with one of %s." % ", ".join(SCRIPT_SELECTORS))
 
 
 def run_crmscript(params, check_mode, redactor):
-    """``superoffice_crmscript_execute``: look the script up if needed, run it, return its output."""
-    if params.get("name") is not None and not params["name"].strip():
-        raise OptionError("name is empty: give the CRMScript's name.")
+    """``superoffice_crmscript_execute``: look the script up where needed, run it, return its output."""
+    option, value = _selector(params)
     parameters = to_string_map(params.get("parameters"), "parameters")
 
     def work(client):
-        script = {"id": params.get("script_id"), "unique_id": params.get("unique_id"),
-                  "include_id": params.get("include_id"), "name": params.get("name")}
-        if params.get("name") is not None:
-            script = find_script(client, "name", params["name"], "name")
-        elif check_mode and params.get("script_id") is not None:
-            script = _script_info(client.script_by_id(params["script_id"]))
-        elif check_mode and params.get("unique_id") is not None:
-            script = find_script(client, "uniqueIdentifier", params["unique_id"], "unique_id")
+        script = {"id": None, "unique_id": None, "include_id": None, "name": None}
+        script["id" if option == "script_id" else option] = value
+        if option == "name" or (check_mode and option != "script_id"):
+            script = find_script(client, option, value)
         elif check_mode:
-            script = find_script(client, "includeId", params["include_id"], "include_id")
+            script = script_info(client.script_by_id(value))
         if check_mode:
             return {"changed": True, "script": script}
-        if params.get("include_id") is not None and params.get("name") is None:
-            output = client.execute_script_by_include_id(params["include_id"], parameters)
+        if option == "include_id":
+            output = client.execute_script_by_include_id(value, parameters)
+        elif script["id"] is not None:
+            output = client.execute_script(script["id"], parameters)
         else:
-            output = client.execute_script(script["id"] if script["id"] is not None else script["unique_id"], parameters)
+            output = client.execute_script_by_unique_id(script["unique_id"], parameters)
         result = {"changed": True, "script": script, "output": output}
         try:
             result["output_json"] = json.loads(output)
@@ -127,36 +161,55 @@ def event_result(event):
         converted.setdefault(snake_case(field), None)
     return {
         "event": converted,
-        "blocked": bool(converted.get("block_execution")),
-        "message": converted.get("message"),
-        "output_values": converted.get("output_values") or {},
-        "navigate_to": converted.get("navigate_to"),
+        "blocked": bool(converted["block_execution"]),
+        "message": converted["message"],
+        "output_values": converted["output_values"] or {},
+        "navigate_to": converted["navigate_to"],
     }
+
+
+def event_data(params):
+    """The EventData to send: the type and the maps given."""
+    data = {"Type": canonical_event_type(params["event_type"])}
+    for option, field in (("input_values", "InputValues"), ("state_values", "StateValues"),
+                          ("output_values", "OutputValues")):
+        if params.get(option) is not None:
+            data[field] = to_string_map(params[option], option)
+    return data
+
+
+def selected_fields(params):
+    """``$select`` from ``select``, plus the fields the fail_on_* checks read."""
+    fields = [event_data_field(name) for name in params.get("select") or [] if name and name.strip()]
+    if not fields:
+        return []
+    needed = []
+    if params.get("fail_on_exception", True):
+        needed.append("Exception")
+    if params.get("fail_on_block"):
+        needed.extend(("BlockExecution", "Message"))
+    return fields + [name for name in needed if name not in fields]
 
 
 def run_event_handlers(params, check_mode, redactor):
     """``superoffice_event_handlers``: run the handlers of an event, or in check mode ask whether there are any."""
-    event_type = canonical_event_type(params["event_type"].strip())
-    event_data = {"Type": event_type}
-    for option, field in (("input_values", "InputValues"), ("state_values", "StateValues"),
-                          ("output_values", "OutputValues")):
-        if params.get(option) is not None:
-            event_data[field] = to_string_map(params[option], option)
-    select = [s.strip() for s in params.get("select") or [] if s and s.strip()]
+    data = event_data(params)
+    event_type = data["Type"]
+    select = selected_fields(params)
 
     def work(client):
+        exists = client.event_handler_exists(event_type)
         if check_mode:
-            exists = client.event_handler_exists(event_type)
             return {"changed": exists, "handlers_exist": exists}
-        result = event_result(client.execute_event_handlers(event_data, select))
-        result["changed"] = True
-        exception = result["event"].get("exception")
-        if exception and params["fail_on_exception"]:
-            result.update(failed=True, msg="An event handler for %s failed: %s. Set fail_on_exception: false to get "
-                                           "the returned EventData instead." % (event_type, exception))
-        elif result["blocked"] and params["fail_on_block"]:
-            result.update(failed=True, msg="An event handler for %s blocked the event: %s" % (
-                event_type, result["message"] or "(no message)"))
+        result = event_result(client.execute_event_handlers(data, select))
+        exception = result["event"]["exception"]
+        result.update(changed=exists or bool(exception), handlers_exist=exists)
+        if exception and params.get("fail_on_exception", True):
+            result.update(failed=True, msg="The event handlers of %s failed: %s. Set fail_on_exception: false to get "
+                                           "the returned EventData instead of a failure." % (event_type, exception))
+        elif result["blocked"] and params.get("fail_on_block"):
+            result.update(failed=True, msg="An event handler of %s blocked the event: %s (fail_on_block is true)."
+                                           % (event_type, result["message"] or "no message given"))
         return result
 
     return _with_client(params, redactor, work)

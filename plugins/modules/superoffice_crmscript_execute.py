@@ -29,7 +29,8 @@ options:
     aliases: [crmscript_id, id]
   unique_id:
     description:
-      - The script's UniqueIdentifier.
+      - The script's UniqueIdentifier, run through C(POST /api/v1/CRMScript/{uniqueId}/Execute). A unique id that
+        looks like a number, which that URL would read as an id, goes through the agent's C(ExecuteScriptByUniqueId).
     type: str
   include_id:
     description:
@@ -37,7 +38,8 @@ options:
     type: str
   name:
     description:
-      - The script's name, looked up in the CRMScript list. No match, or several, fail and list the candidates.
+      - The script's name, looked up in the CRMScript list. An exact match wins over one that differs in case only.
+      - No match fails and lists scripts with similar names; several matches fail and list them.
     type: str
   parameters:
     description:
@@ -46,8 +48,11 @@ options:
         text, null as an empty string.
     type: dict
 notes:
-  - CRMScripts are not idempotent. The task always reports RV(ignore:changed) when the script ran.
-  - In check mode the script is looked up (it must exist and be visible) but not run; RV(output) is absent.
+  - CRMScripts are not idempotent. The task always reports RV(ignore:changed) when the script ran, and when a failure
+    leaves open whether it ran (a timeout, a script error).
+  - In check mode the script is looked up (it must exist and be visible) but not run; RV(output) is absent and
+    RV(ignore:changed) is true. O(script_id) is looked up with C(GET /api/v1/CRMScript/{id}), the others in the
+    CRMScript list.
   - In SuperOffice Online, the CRMScript agent must be enabled for the application when it is registered.
 seealso:
   - module: scriptbridge.core.superoffice_event_handlers
@@ -104,7 +109,7 @@ script:
       description: Name.
       type: str
 error:
-  description: What went wrong (C(code), C(message), C(data), C(kind)).
+  description: What went wrong - C(code) (the HTTP status), C(message), C(data) (the SuperOffice error body), C(kind).
   returned: failure
   type: dict
 """

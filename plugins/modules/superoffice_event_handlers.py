@@ -44,7 +44,10 @@ options:
     type: dict
   select:
     description:
-      - Top-level EventData fields to return (C($select)); the others come back null.
+      - Top-level EventData fields to return (C($select)), as the API names them (V(OutputValues)) or in snake_case
+        (V(output_values)); the others come back null. An unknown field fails before anything runs.
+      - C(Exception) is always asked for when O(fail_on_exception) is true, and C(BlockExecution) and C(Message)
+        when O(fail_on_block) is true.
     type: list
     elements: str
   fail_on_block:
@@ -58,7 +61,9 @@ options:
     type: bool
     default: true
 notes:
-  - In check mode no handler runs; the module asks C(EventHandlerExists) instead and returns RV(handlers_exist).
+  - The module first asks C(EventHandlerExists). RV(ignore:changed) is true when handlers are registered for the
+    event type (and so ran), false when none are.
+  - In check mode no handler runs; the module only asks C(EventHandlerExists) and returns RV(handlers_exist).
 seealso:
   - module: scriptbridge.core.superoffice_crmscript_execute
 """
@@ -84,7 +89,7 @@ EXAMPLES = r"""
     event_type: TicketSave
     input_values:
       ticket.id: "4711"
-    select: [OutputValues, Message, BlockExecution]
+    select: [output_values, message, block_execution]
   module_defaults:
     group/scriptbridge.core.superoffice:
       url: https://online2.superoffice.com/Cust12345
@@ -115,8 +120,8 @@ event:
       description: A message for the user.
       type: str
     show_dialog:
-      description: A dialog definition, if a handler asked for one.
-      type: dict
+      description: A dialog definition (JSON text), if a handler asked for one.
+      type: str
     output_values:
       description: OutputValues.
       type: dict
@@ -164,12 +169,14 @@ navigate_to:
   returned: when the handlers ran
   type: str
 handlers_exist:
-  description: In check mode, whether any handler is registered for the event type.
-  returned: in check mode
+  description: Whether any handler is registered for the event type (C(EventHandlerExists)).
+  returned: success
   type: bool
 error:
-  description: What went wrong (C(code), C(message), C(data), C(kind)).
-  returned: on failures before the handlers ran
+  description:
+    - What went wrong - C(code) (the HTTP status), C(message), C(data) (the SuperOffice error body), C(kind).
+    - Not set when the task fails because of O(fail_on_block) or O(fail_on_exception); the EventData is returned then.
+  returned: failure
   type: dict
 """
 
