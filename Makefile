@@ -22,7 +22,7 @@ link:
 demo: venv
 	python demo/run.py
 
-test: lint sanity unit playbook changelog-lint
+test: lint sanity unit playbook changelog-lint docs
 
 lint: venv link
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-lint
@@ -35,6 +35,10 @@ unit: venv
 
 playbook: venv link
 	python -m pytest -q -n 2 tests/playbook $(PYTEST_ARGS)
+
+# The documentation site (build/docs/html): doc lint, module and role reference, guides; warnings fail it.
+docs: venv link
+	python tests/docs/build_site.py
 
 # Changelog fragments and changelog.yaml lint clean; CHANGELOG.rst is up to date; the next release notes render.
 changelog-lint: venv
