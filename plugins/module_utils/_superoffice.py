@@ -21,6 +21,7 @@ __metaclass__ = type
 import base64
 import difflib
 import json
+import math
 import re
 
 from ansible.module_utils.basic import env_fallback
@@ -192,7 +193,7 @@ def to_string_map(values, option):
             text = value
         elif isinstance(value, bool):
             text = "true" if value else "false"
-        elif isinstance(value, (int, float)):
+        elif isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
             text = str(value)
         else:
             try:
@@ -375,11 +376,14 @@ class SuperOfficeClient:
             if not response.content.strip():
                 return None
             try:
-                return response.json()
-            except ProtocolError as exc:
-                raise ProtocolError("While %s, %s. A proxy or a login page may have answered instead of the WebAPI: "
-                                    "check the url option." % (action, exc.message.rstrip(".")), may_have_run=runs,
-                                    status=response.status)
+                return json.loads(response.text)
+            except ValueError:
+                raise ProtocolError(
+                    "While %s, %s answered HTTP %s with a body that is not JSON: %s. A proxy or a login page may have "
+                    "answered instead of the WebAPI: check the url option.%s"
+                    % (action, display_url(response.url), response.status, response.excerpt(),
+                       " The request reached the server, so the script may have run." if runs else ""),
+                    may_have_run=runs, status=response.status)
         raise self._error(response, action, runs)
 
     def _error(self, response, action, runs):
@@ -430,7 +434,8 @@ class SuperOfficeClient:
                 % (where, status, reason, self.redactor.scrub(display_url(location)) if location else "nowhere",
                    action), **common)
         if status >= 500 and body is not None and runs:
-            return ScriptFailedError("SuperOffice failed (HTTP %s) while %s%s." % (status, action, said),
+            return ScriptFailedError("SuperOffice failed (HTTP %s) while %s%s. The script started, so it may have run "
+                                     "in part: check its effects before running it again." % (status, action, said),
                                      may_have_run=True, **common)
         if status >= 500 and body is not None:
             return HttpStatusError("SuperOffice failed (HTTP %s) while %s%s." % (status, action, said), **common)
@@ -508,8 +513,8 @@ class SuperOfficeClient:
         if answer is None:
             return ""
         if not isinstance(answer, str):
-            raise ProtocolError("The script ran, but its output did not come back as a JSON string: %s"
-                                % self.redactor.scrub(body_excerpt(json.dumps(answer))), may_have_run=True)
+            raise ProtocolError("The answer to running the script was not its output as a JSON string: %s. The script "
+                                "may have run." % self.redactor.scrub(body_excerpt(json.dumps(answer))), may_have_run=True)
         return answer
 
     # -- event handlers -------------------------------------------------------
@@ -520,7 +525,7 @@ class SuperOfficeClient:
         answer = self.request("POST", "Agents/CustomerService/ExecuteEventHandlers", payload={"EventData": event_data},
                               params=params, action="running the event handlers of %s" % event_data["Type"], runs=True)
         if not isinstance(answer, dict):
-            raise ProtocolError("ExecuteEventHandlers did not return an EventData object: %s"
+            raise ProtocolError("ExecuteEventHandlers did not return an EventData object: %s. The handlers may have run."
                                 % self.redactor.scrub(body_excerpt(json.dumps(answer))), may_have_run=True)
         return answer
 
