@@ -1,21 +1,41 @@
-"""Run the demo: start the bundled simulators, run the demo play, stop them.
+"""Run the demo: start both bundled simulators, run the demo plays one by one, say what happened.
 
 Usage (from the repository root): ``make demo`` or ``.venv/bin/python demo/run.py``.
+
+Each play of ``demo/remediation.yml`` runs on its own (``--tags``), with both
+simulators reset before, so that what the servers received is told step by
+step. The full Ansible output goes to ``build/demo/ansible.log``.
 """
 
+import importlib
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 COLLECTIONS = ROOT / "build" / "collections"
+CALLBACKS = ROOT / "tests" / "playbook" / "callback_plugins"
+LOG = ROOT / "build" / "demo" / "ansible.log"
 BIN = Path(sys.executable).parent
 
+# The simulators live with the tests; their credentials are module constants.
 sys.path.insert(0, str(ROOT / "tests"))
-from simulators.zabbix_sim import API_TOKEN  # noqa: E402  pylint: disable=wrong-import-position
+SUPEROFFICE_SIM = importlib.import_module("simulators.superoffice_sim")
+ZABBIX_SIM = importlib.import_module("simulators.zabbix_sim")
+
+REPORT_SCRIPT = "Remediation report (CRMScript 9)"
+STEPS = (
+    ("blocked", "A sale of 50 is saved; the SalesBeforeSaveSale handler checks the amount."),
+    ("nothing_to_do", "Ticket 4711 is saved without asking for anything."),
+    ("remediation", "Ticket 4712 is saved, asking to run 'Echo host' on host-001, host-002 and host-003."),
+    ("failure", "Ticket 4713 is saved, asking to run 'Server failure' on host-004 and host-005."),
+    ("problem_ticket", "Zabbix has two problems on host-001 (events 1003 and 1004); each should reach the CRM\n"
+                       "   (the bundled CRM has no ticket script: 'Echo parameters' stands in for one)."),
+)
 
 
 def link_collection():
@@ -39,43 +59,150 @@ def start_simulator(script, marker, *args):
     raise SystemExit("%s did not start (exit code %s)" % (script, proc.returncode))
 
 
-def stats(url):
-    with urllib.request.urlopen(url.rstrip("/") + "/_sim/stats", timeout=10) as answer:
-        return json.load(answer)
-
-
 def stop(proc):
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()
+
+
+def control(root_url, action, method="GET"):
+    request = urllib.request.Request(root_url + "/_sim/" + action, method=method,
+                                     data=b"{}" if method == "POST" else None)
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)
+
+
+def host_name(hostid):
+    """The fixture host behind a Zabbix host id (see tests/simulators/zabbix_sim.py)."""
+    special = {"10084": "Zabbix server", "10500": "no-agent"}
+    return special.get(str(hostid)) or "host-%03d" % (int(hostid) - 20000)
+
+
+def run_step(tag, env):
+    """Run one play; return its exit code and the outcome variable it showed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        results = Path(tmp) / "results.jsonl"
+        step_env = dict(env, SCRIPTBRIDGE_RESULT_LOG=str(results))
+        with LOG.open("a") as log:
+            log.write("\n===== ansible-playbook demo/remediation.yml --tags %s\n" % tag)
+            log.flush()
+            play = subprocess.run(
+                [str(BIN / "ansible-playbook"), "-i", str(ROOT / "demo" / "inventory.yml"),
+                 str(ROOT / "demo" / "remediation.yml"), "--tags", tag],
+                env=step_env, stdout=log, stderr=subprocess.STDOUT, check=False,
+            )
+        outcome = {}
+        if results.exists():
+            for line in results.read_text().splitlines():
+                entry = json.loads(line)
+                if entry["task"] == "Show the outcome":
+                    result = entry["result"]
+                    outcome = result.get("event_remediation_result") or result.get("problem_ticket_result") or {}
+    return play.returncode, outcome
+
+
+def say(text, indent=3):
+    print(" " * indent + text)
+
+
+def tell_handlers(so_seen):
+    for run in (e for e in so_seen["executions"] if e["kind"] == "event_handlers"):
+        say("CRM: the %s event handlers ran with %s." % (run["event_type"], ", ".join(
+            "%s=%s" % item for item in sorted(run["input_values"].items()))))
+
+
+def tell_zabbix(zbx_seen, outcome):
+    runs = zbx_seen["executions"]
+    if not runs:
+        say("Zabbix: no script ran%s." % (" (the server received no API call at all)" if not zbx_seen["requests"] else
+                                          " (API calls: %s)" % ", ".join(sorted(zbx_seen["methods"]))))
+        return
+    targets = ["event %s" % r["eventid"] if r.get("eventid") else host_name(r["hostid"]) for r in runs]
+    names = sorted(set(r["scriptid"] for r in runs))
+    say("Zabbix: script %s (%s) ran %d times, once on each of %s." % (
+        ", ".join(names), outcome.get("script") or "?", len(runs), ", ".join(targets)))
+
+
+def tell_reports(so_seen):
+    reports = so_seen["reports"]
+    if not reports:
+        say("CRM: no report was written.")
+    for report in reports:
+        say("CRM: %s recorded status=%s, message=%r, script=%r, hosts=%r, and per host:" % (
+            REPORT_SCRIPT, report.get("status"), report.get("message"), report.get("script"), report.get("hosts")))
+        entries = json.loads(report.get("results") or "[]")
+        for entry in entries:
+            say("%-9s %-6s %s" % (entry["host"], "FAILED" if entry["failed"] else "ok",
+                                  (entry.get("value") or "").splitlines()[0] if entry.get("value") else ""), indent=8)
+        if not entries:
+            say("(no host results)", indent=8)
+
+
+def tell_tickets(so_seen, outcome):
+    for run in (e for e in so_seen["executions"] if e["kind"] == "script"):
+        params = run["parameters"]
+        say("CRM: CRMScript '%s' received event %s on %s (category %s, failed=%s): %r" % (
+            run["name"], params.get("event_id"), params.get("host"), params.get("category"),
+            params.get("failed"), params.get("output")))
+    say("Role outcome: %s. %s" % (outcome.get("status", "?"), outcome.get("msg", "")))
 
 
 def main():
     link_collection()
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    LOG.write_text("")
     zabbix, zabbix_url = start_simulator("zabbix_sim.py", "ZABBIX_SIM_URL", "--version", "7.0", "--hosts", "20")
+    superoffice = None
     try:
-        print("Started a simulated Zabbix 7.0 API at %s\n" % zabbix_url, flush=True)
+        superoffice, superoffice_url = start_simulator("superoffice_sim.py", "SUPEROFFICE_SIM_URL", "--mode", "onsite")
+        superoffice_root = superoffice_url.rsplit("/", 1)[0]
+        print("Started a simulated Zabbix 7.0 API at %s" % zabbix_url)
+        print("Started a simulated SuperOffice CRM at %s\n" % superoffice_url, flush=True)
         env = dict(
             os.environ,
-            ZABBIX_URL=zabbix_url, ZABBIX_API_TOKEN=API_TOKEN,
+            ZABBIX_URL=zabbix_url, ZABBIX_API_TOKEN=ZABBIX_SIM.API_TOKEN,
+            SUPEROFFICE_URL=superoffice_url, SUPEROFFICE_USERNAME=SUPEROFFICE_SIM.USERNAME,
+            SUPEROFFICE_PASSWORD=SUPEROFFICE_SIM.PASSWORD,
             ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_NOCOLOR="1",
-            ANSIBLE_CALLBACK_RESULT_FORMAT="yaml", ANSIBLE_DISPLAY_SKIPPED_HOSTS="0",
+            ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS), ANSIBLE_CALLBACKS_ENABLED="result_log",
+            ANSIBLE_CALLBACK_RESULT_FORMAT="yaml",
         )
-        play = subprocess.run(
-            [str(BIN / "ansible-playbook"), "-i", str(ROOT / "demo" / "inventory.yml"), str(ROOT / "demo" / "zabbix.yml")],
-            env=env, check=False,
-        )
-        seen = stats(zabbix_url)
-        print("\nWhat the simulated Zabbix server saw:")
-        print("  %d HTTP requests over %d TCP connections" % (seen["requests"], seen["connections"]))
-        print("  API calls: %s" % ", ".join("%s x%d" % item for item in sorted(seen["methods"].items())))
-        print("  scripts executed: %d (%s)" % (len(seen["executions"]), ", ".join(
-            "script %s on host %s" % (e["scriptid"], e["hostid"]) for e in seen["executions"])))
-        print("\nDemo %s." % ("finished" if play.returncode == 0 else "FAILED (exit code %d)" % play.returncode))
-        return play.returncode
+        failures = 0
+        for number, (tag, story) in enumerate(STEPS, 1):
+            control(zabbix_url, "reset", "POST")
+            control(superoffice_root, "reset", "POST")
+            print("%d. %s" % (number, story))
+            returncode, outcome = run_step(tag, env)
+            zbx_seen = control(zabbix_url, "stats")
+            so_seen = control(superoffice_root, "stats")
+            if tag == "problem_ticket":
+                tell_zabbix(zbx_seen, outcome)
+                tell_tickets(so_seen, outcome)
+            else:
+                tell_handlers(so_seen)
+                if outcome.get("blocked"):
+                    say("CRM: a handler BLOCKED the event: %r." % outcome.get("message"))
+                elif outcome.get("script"):
+                    say("CRM: the handlers answered %r and asked for %s on %s." % (
+                        outcome.get("message"), outcome["script"], ", ".join(outcome["hosts"])))
+                else:
+                    say("CRM: the handlers asked for no Zabbix script.")
+                tell_zabbix(zbx_seen, outcome)
+                tell_reports(so_seen)
+                say("Role outcome: %s. %s" % (outcome.get("status", "?"), outcome.get("msg", "")))
+            if returncode != 0:
+                failures += 1
+                say("The play FAILED (exit code %d); see %s" % (returncode, LOG.relative_to(ROOT)))
+            print(flush=True)
+        print("Ansible's own output: %s" % LOG.relative_to(ROOT))
+        print("Demo %s." % ("finished" if not failures else "FAILED (%d of %d plays failed)" % (failures, len(STEPS))))
+        return 1 if failures else 0
     finally:
+        if superoffice is not None:
+            stop(superoffice)
         stop(zabbix)
 
 
