@@ -26,7 +26,8 @@ kind                        meaning
 
 ``may_have_run`` is true when the request reached the server but its outcome
 is unknown (a timeout or a reset after sending): a script may have run, so the
-request must not be repeated and the user must be told.
+request must not be repeated and the user must be told. Every such error says
+so in its message, whichever layer raised it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -46,6 +47,11 @@ KINDS = (
     "protocol",
 )
 
+MAY_HAVE_RUN = (
+    "The request reached the server and its outcome is unknown, so a script may have run: "
+    "check on the server before running it again."
+)
+
 
 class ScriptBridgeError(Exception):
     """Base of every error the collection raises on purpose."""
@@ -53,6 +59,8 @@ class ScriptBridgeError(Exception):
     kind = "protocol"
 
     def __init__(self, message, code=None, data=None, kind=None, may_have_run=False, status=None):
+        if may_have_run and "may have run" not in message:
+            message = "%s%s %s" % (message.rstrip(), "" if message.rstrip().endswith(".") else ".", MAY_HAVE_RUN)
         super(ScriptBridgeError, self).__init__(message)
         self.message = message
         self.code = code

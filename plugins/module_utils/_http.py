@@ -26,6 +26,7 @@ __metaclass__ = type
 import base64
 import email.utils
 import json
+import math
 import re
 import time
 import traceback
@@ -57,6 +58,7 @@ DEFAULT_TIMEOUT = 90
 MAX_CONNECT_TIMEOUT = 15
 REDACTED = "********"
 RETRY_STATUSES = (429, 503)
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def transport_argument_spec():
@@ -143,29 +145,44 @@ def url_password(url):
 class HttpResponse:
     """What the transport hands back: status, headers and the raw body."""
 
-    def __init__(self, status, reason, headers, content, url, redactor=None):
+    def __init__(self, status, reason, headers, content, url, redactor=None, method=None):
         self.status = status
         self.reason = reason
         self.headers = headers
         self.content = content
         self.url = url
         self.redactor = redactor or Redactor()
+        self.method = method
 
     def excerpt(self):
-        """The start of the body for a message, with every known secret masked."""
-        return self.redactor.scrub(body_excerpt(self.text))
+        """The start of the body for a message, with every known secret masked.
+
+        The whole body is masked before it is cut, so that a cut never leaves
+        the start of a secret that no longer matches.
+        """
+        return body_excerpt(self.redactor.scrub(self.text))
 
     @property
     def text(self):
         return self.content.decode("utf-8", "replace")
 
+    @property
+    def may_have_acted(self):
+        """Whether the request could have changed something on the server (anything but a read)."""
+        return self.method is not None and self.method.upper() not in SAFE_METHODS
+
     def json(self):
-        """The body parsed as JSON, or a ``ProtocolError`` that shows the start of it."""
+        """The body parsed as JSON, or a ``ProtocolError`` that shows the start of it.
+
+        An answer that cannot be read says nothing about what the server did,
+        so for a request that can act the error says that a script may have run.
+        """
         try:
             return json.loads(self.text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ProtocolError(
-                "%s answered HTTP %s with a body that is not JSON: %s" % (display_url(self.url), self.status, self.excerpt())
+                "%s answered HTTP %s with a body that is not JSON: %s" % (display_url(self.url), self.status, self.excerpt()),
+                may_have_run=self.may_have_acted,
             )
 
 
@@ -185,10 +202,14 @@ def retry_after_seconds(value, default, ceiling):
     try:
         seconds = float(value)
     except ValueError:
-        parsed = email.utils.parsedate_tz(value)
-        if parsed is None:
-            return default
-        seconds = email.utils.mktime_tz(parsed) - time.time()
+        try:
+            parsed = email.utils.parsedate_tz(value)
+            seconds = None if parsed is None else email.utils.mktime_tz(parsed) - time.time()
+        except (ValueError, OverflowError, TypeError, IndexError):
+            seconds = None
+    # "nan" parses as a float and would reach time.sleep().
+    if seconds is None or math.isnan(seconds):
+        return default
     return min(max(seconds, 0.0), ceiling)
 
 
@@ -321,7 +342,7 @@ class HttpTransport:
             if raw.status_code in RETRY_STATUSES and attempt < self.retry.attempts:
                 self.retry.sleep(self.retry.delay(attempt, raw.headers.get("Retry-After")))
                 continue
-            return HttpResponse(raw.status_code, raw.reason, raw.headers, content, raw.url, self.redactor)
+            return HttpResponse(raw.status_code, raw.reason, raw.headers, content, raw.url, self.redactor, method)
 
     def _timeout(self, where):
         return self._fail(

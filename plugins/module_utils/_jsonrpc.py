@@ -12,6 +12,11 @@ JSON-RPC 2.0 envelope for that id with exactly one of ``result`` or ``error``.
 The ``error`` object becomes a ``JsonRpcError`` carrying code, message and data;
 what those mean for a given service is decided by a classifier the service
 client passes in.
+
+An answer that cannot be trusted (a server error, a body that is not the
+envelope of this call) leaves the outcome of the call unknown. For a method
+that can act (anything but a read such as ``*.get``), the error then carries
+``may_have_run``, so that the call is never repeated and the user is told.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import itertools
+import json
 import threading
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
@@ -59,13 +65,20 @@ def _default_classifier(error):
     return error.kind
 
 
+def is_read_only(method):
+    """Methods that only read, by the naming of JSON-RPC APIs such as Zabbix's."""
+    name = str(method)
+    return name.endswith(".get") or name.startswith("apiinfo.") or name == "user.checkAuthentication"
+
+
 class JsonRpcClient:
     """Calls methods on one JSON-RPC endpoint through an ``HttpTransport``."""
 
-    def __init__(self, transport, url, classify=_default_classifier):
+    def __init__(self, transport, url, classify=_default_classifier, read_only=is_read_only):
         self.transport = transport
         self.url = url
         self.classify = classify
+        self.read_only = read_only
         self._ids = itertools.count(1)
         self._id_lock = threading.Lock()
 
@@ -85,6 +98,7 @@ class JsonRpcClient:
             envelope["auth"] = auth
         response = self.transport.request("POST", self.url, payload=envelope, headers=headers, content_type=CONTENT_TYPE)
         where = display_url(self.url)
+        unknown = not self.read_only(method)
         if response.status in (401, 403):
             raise AuthError(
                 "%s answered HTTP %s %s to %s: the web server in front of the API refused the request. "
@@ -96,32 +110,45 @@ class JsonRpcClient:
                 "%s answered HTTP %s %s to %s: %s" % (where, response.status, response.reason, method, response.excerpt()),
                 status=response.status,
                 # A server error after the request arrived says nothing about what ran.
-                may_have_run=response.status >= 500 and response.status not in (503,),
+                may_have_run=unknown and response.status >= 500 and response.status not in (503,),
             )
         if not response.content.strip():
-            raise ProtocolError("%s answered %s with an empty body; is %s a JSON-RPC API endpoint?" % (where, method, where))
-        return self._unwrap(method, request_id, response, where)
+            raise ProtocolError("%s answered %s with an empty body; is %s a JSON-RPC API endpoint?" % (where, method, where),
+                                may_have_run=unknown)
+        return self._unwrap(method, request_id, response, where, unknown)
 
-    def _unwrap(self, method, request_id, response, where):
-        body = response.json()
+    def _unwrap(self, method, request_id, response, where, unknown):
+        """The ``result`` of the envelope, its ``error`` as a ``JsonRpcError``, or a ``ProtocolError``.
+
+        A body that is not the envelope of this call leaves its outcome unknown.
+        """
+        try:
+            body = json.loads(response.text)
+        except (ValueError, RecursionError):
+            raise ProtocolError("%s answered %s with HTTP %s and a body that is not JSON: %s"
+                                % (where, method, response.status, response.excerpt()), may_have_run=unknown)
         if not isinstance(body, dict):
-            raise ProtocolError("%s answered %s with %s instead of a JSON-RPC object." % (where, method, type(body).__name__))
+            raise ProtocolError("%s answered %s with %s instead of a JSON-RPC object." % (where, method, type(body).__name__),
+                                may_have_run=unknown)
         if body.get("jsonrpc") != "2.0":
-            raise ProtocolError("%s answered %s without \"jsonrpc\": \"2.0\"; is this a JSON-RPC API?" % (where, method))
+            raise ProtocolError("%s answered %s without \"jsonrpc\": \"2.0\"; is this a JSON-RPC API?" % (where, method),
+                                may_have_run=unknown)
         if body.get("id") != request_id:
             raise ProtocolError(
-                "%s answered %s with id %r, but the request had id %r." % (where, method, body.get("id"), request_id)
+                "%s answered %s with id %s, but the request had id %r."
+                % (where, method, body_excerpt(response.redactor.scrub(repr(body.get("id"))), 60), request_id),
+                may_have_run=unknown,
             )
         has_result, has_error = "result" in body, "error" in body
         if has_result == has_error:
             raise ProtocolError("%s answered %s with %s." % (
-                where, method, "both result and error" if has_result else "neither result nor error"))
+                where, method, "both result and error" if has_result else "neither result nor error"), may_have_run=unknown)
         if has_result:
             return body["result"]
         error = body["error"]
         if not isinstance(error, dict) or not isinstance(error.get("code"), int):
             raise ProtocolError("%s answered %s with a malformed error object: %s"
-                                % (where, method, response.redactor.scrub(body_excerpt(str(error)))))
+                                % (where, method, body_excerpt(response.redactor.scrub(str(error)))), may_have_run=unknown)
         exc = JsonRpcError(method, error["code"], str(error.get("message", "")), error.get("data"))
         exc.kind = self.classify(exc)
         raise exc

@@ -30,7 +30,9 @@ Rules (``Fault``)
     matches (1, 2, ...): match number ``nth`` and the ``times - 1`` after it get
     the fault (``times=None``: every match from ``nth`` on), or, with ``every=k``,
     every k-th match. The first rule that fires decides; a request no rule
-    fires on is forwarded unchanged.
+    fires on is forwarded unchanged. With the option ``first_attempts_only=True``
+    a rule ignores a request whose method, path and body it has seen before
+    (a client's retry), so that a retry is never broken again by the same rule.
 
 Actions (options in brackets)
     ==========================  =======================================================  ==========
@@ -340,6 +342,7 @@ class FaultProxy:  # pylint: disable=too-many-instance-attributes
         self._lock = threading.Lock()
         self._faults = list(faults)
         self._log = []
+        self._seen = set()
         self._connections = 0
         self._listener = None
         self._bound_only = None
@@ -496,6 +499,7 @@ class FaultProxy:  # pylint: disable=too-many-instance-attributes
         """Clear the log and the rules' counters."""
         with self._lock:
             self._log.clear()
+            self._seen.clear()
             for fault in self._faults:
                 fault.matched = 0
 
@@ -519,10 +523,14 @@ class FaultProxy:  # pylint: disable=too-many-instance-attributes
         """Arrival times of those requests (``time.monotonic()``)."""
         return [e["time"] for e in self.entries(rpc=rpc, path=path, method=method)]
 
-    def _decide(self, method, path, rpc):
+    def _decide(self, method, path, rpc, body):
         with self._lock:
+            again = (method, path, body) in self._seen
+            self._seen.add((method, path, body))
             chosen = None
             for fault in self._faults:
+                if fault.option("first_attempts_only", False) and again:
+                    continue
                 if fault.matches(method, path, rpc) and fault.fires() and chosen is None:
                     chosen = fault
             return chosen
@@ -563,7 +571,7 @@ class FaultProxy:  # pylint: disable=too-many-instance-attributes
         entry = {"time": time.monotonic(), "method": method, "path": path, "rpc": rpc, "action": "forward",
                  "forwarded": False, "connection": handler.connection_number, "headers": headers,
                  "body": body.decode("utf-8", "replace")}
-        fault = self._decide(method, path, rpc)
+        fault = self._decide(method, path, rpc, body)
         action = fault.action if fault else "forward"
         entry["action"] = action
         self._record(entry)
