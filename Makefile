@@ -22,7 +22,7 @@ link:
 demo: venv
 	python demo/run.py
 
-test: lint sanity unit playbook changelog-lint docs
+test: lint sanity unit playbook changelog-lint docs ee
 
 lint: venv link
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-lint
@@ -39,6 +39,10 @@ playbook: venv link
 # The documentation site (build/docs/html): doc lint, module and role reference, guides; warnings fail it.
 docs: venv link
 	python tests/docs/build_site.py
+
+# The execution environment: ansible-builder create, introspection, a job through ansible-runner.
+ee: venv
+	VENV=$(abspath $(VENV)) tests/ee/check.sh
 
 # Changelog fragments and changelog.yaml lint clean; CHANGELOG.rst is up to date; the next release notes render.
 changelog-lint: venv

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# make ee: prove the execution environment definition without a container engine.
+#
+# 1. Build the collection tarball (build/ee/dist) and put it where
+#    execution-environment.yml takes it from (build/ee/collections).
+# 2. `ansible-builder create` writes the build context (build/ee/context):
+#    it validates execution-environment.yml against the version 3 schema.
+# 3. Install the tarball offline, as the image's galaxy stage does, and let
+#    `ansible-builder introspect` read the collection's
+#    meta/execution-environment.yml: it must yield requirements.txt.
+# 4. tests/ee: a job through ansible-runner with the installed tarball.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+venv="${VENV:-$root/.venv}"
+export PATH="$venv/bin:$PATH" ANSIBLE_NOCOLOR=1
+cd "$root"
+out=build/ee
+rm -rf "$out"
+mkdir -p "$out/dist" "$out/collections"
+
+ansible-galaxy collection build --force --output-path "$out/dist" . >/dev/null
+tarball="$(ls "$out"/dist/scriptbridge-core-*.tar.gz)"
+cp "$tarball" "$out/collections/scriptbridge-core.tar.gz"
+
+ansible-builder create --file execution-environment.yml --context "$out/context" --output-filename Containerfile >/dev/null
+grep -q 'COPY _build/collections/ /build/collections/' "$out/context/Containerfile"
+grep -q 'scriptbridge-core.tar.gz' "$out/context/_build/requirements.yml"
+test -s "$out/context/_build/collections/scriptbridge-core.tar.gz"
+
+ansible-galaxy collection install --offline -p "$out/installed" "$out/collections/scriptbridge-core.tar.gz" >/dev/null
+ansible-builder introspect --sanitize "$out/installed" > "$out/introspect.txt"
+expected="$(grep -v '^#' requirements.txt | grep -v '^$' | head -1)"
+if ! grep -qF "$expected" "$out/introspect.txt"; then
+  cat "$out/introspect.txt" >&2
+  echo "ansible-builder introspect does not find '$expected' in the collection's meta/execution-environment.yml" >&2
+  exit 1
+fi
+echo "EE definition OK: $(basename "$tarball"), build context in $out/context, Python deps: $expected"
+
+python -m pytest -q -p no:cacheprovider -W "ignore:This process:DeprecationWarning" tests/ee
