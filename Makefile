@@ -22,7 +22,7 @@ link:
 demo: venv
 	python demo/run.py
 
-test: lint sanity unit playbook changelog-lint docs ee
+test: lint sanity unit playbook changelog-lint docs ee compat
 
 lint: venv link
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-lint
@@ -43,6 +43,10 @@ docs: venv link
 # The execution environment: ansible-builder create, introspection, a job through ansible-runner.
 ee: venv
 	VENV=$(abspath $(VENV)) tests/ee/check.sh
+
+# The module tests under ansible-core 2.18 to 2.21, one virtualenv each under .venvs/.
+compat: venv link
+	tests/compat/run.sh
 
 # Changelog fragments and changelog.yaml lint clean; CHANGELOG.rst is up to date; the next release notes render.
 changelog-lint: venv
