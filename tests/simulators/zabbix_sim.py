@@ -257,23 +257,23 @@ _PING_OUTPUT = (
     "64 bytes from {HOST.CONN}: icmp_seq=3 ttl=64 time=0.030 ms\n\n"
     "--- {HOST.CONN} ping statistics ---\n"
     "3 packets transmitted, 3 received, 0% packet loss, time 2003ms\n"
-    "rtt min/avg/max/mdev = 0.030/0.035/0.045/0.007 ms"
+    "rtt min/avg/max/mdev = 0.030/0.035/0.045/0.007 ms\n"
 )
 _PING_COUNT_OUTPUT = (
     "PING {HOST.CONN} ({HOST.CONN}) 56(84) bytes of data.\n\n"
     "--- {HOST.CONN} ping statistics ---\n"
-    "{MANUALINPUT} packets transmitted, {MANUALINPUT} received, 0% packet loss"
+    "{MANUALINPUT} packets transmitted, {MANUALINPUT} received, 0% packet loss\n"
 )
 _TRACEROUTE_OUTPUT = (
     "traceroute to {HOST.CONN} ({HOST.CONN}), 30 hops max, 60 byte packets\n"
-    " 1  {HOST.CONN} ({HOST.CONN})  0.051 ms  0.012 ms  0.010 ms"
+    " 1  {HOST.CONN} ({HOST.CONN})  0.051 ms  0.012 ms  0.010 ms\n"
 )
 _NMAP_OUTPUT = (
     "Starting Nmap 7.93 ( https://nmap.org )\n"
     "Nmap scan report for {HOST.CONN}\n"
     "Host is up (0.000050s latency).\n"
     "OS details: Linux 5.0 - 5.14\n"
-    "Nmap done: 1 IP address (1 host up) scanned in 1.52 seconds"
+    "Nmap done: 1 IP address (1 host up) scanned in 1.52 seconds\n"
 )
 
 _SCRIPT_DEFAULTS = {
@@ -312,18 +312,19 @@ _SCRIPT_SPECS = (
     {"scriptid": "14", "name": "Webhook throws", "type": "5", "_since": (5, 4), "_run": "throw",
      "command": "throw 'boom';"},
     {"scriptid": "15", "name": "Action only", "scope": "1", "execute_on": "1", "_since": (5, 4),
-     "command": 'echo "action on {HOST.HOST}"', "_output": "action on {HOST.HOST}"},
+     "command": "printf 'action on %s' '{HOST.HOST}'", "_output": "action on {HOST.HOST}"},
     {"scriptid": "16", "name": "Event echo", "scope": "4", "execute_on": "1", "_since": (5, 4),
-     "command": 'echo "event={EVENT.ID} name={EVENT.NAME} host={HOST.HOST}"',
+     "command": "printf 'event=%s name=%s host=%s' '{EVENT.ID}' '{EVENT.NAME}' '{HOST.HOST}'",
      "_output": "event={EVENT.ID} name={EVENT.NAME} host={HOST.HOST}"},
     {"scriptid": "17", "name": "Restart service", "menu_path": "Linux", "execute_on": "1", "_since": (5, 4),
-     "command": 'echo "restart (Linux) on {HOST.HOST}"', "_output": "restart (Linux) on {HOST.HOST}"},
+     "command": "printf 'restart (Linux) on %s' '{HOST.HOST}'", "_output": "restart (Linux) on {HOST.HOST}"},
     {"scriptid": "18", "name": "Restart service", "menu_path": "Windows", "execute_on": "1", "_since": (5, 4),
-     "command": 'echo "restart (Windows) on {HOST.HOST}"', "_output": "restart (Windows) on {HOST.HOST}"},
+     "command": "printf 'restart (Windows) on %s' '{HOST.HOST}'",
+     "_output": "restart (Windows) on {HOST.HOST}"},
     {"scriptid": "19", "name": "Canary echo", "groupid": CANARY_GROUPID, "execute_on": "0",
      "command": 'echo "canary {HOST.HOST}"', "_output": "canary {HOST.HOST}"},
     {"scriptid": "20", "name": "Slow script", "execute_on": "1", "_run": "sleep",
-     "command": 'sleep 2; echo "slow done on {HOST.HOST}"', "_output": "slow done on {HOST.HOST}"},
+     "command": "sleep 2; printf 'slow done on %s' '{HOST.HOST}'", "_output": "slow done on {HOST.HOST}"},
     {"scriptid": "21", "name": "Open host page", "type": "6", "_since": (6, 4), "_run": "url",
      "url": "https://zabbix.example.invalid/zabbix.php?action=host.view&hostid={HOST.ID}"},
     {"scriptid": "22", "name": "Ping count", "execute_on": "1", "_since": (7, 0),
@@ -331,7 +332,8 @@ _SCRIPT_SPECS = (
      "manualinput": "1", "manualinput_prompt": "Packet count", "manualinput_validator": "^[1-9][0-9]?$",
      "manualinput_validator_type": "0", "manualinput_default_value": "3"},
     {"scriptid": "23", "name": "Service action", "execute_on": "1", "_since": (7, 0),
-     "command": 'echo "service {MANUALINPUT} on {HOST.HOST}"', "_output": "service {MANUALINPUT} on {HOST.HOST}",
+     "command": "printf 'service %s on %s' '{MANUALINPUT}' '{HOST.HOST}'",
+     "_output": "service {MANUALINPUT} on {HOST.HOST}",
      "manualinput": "1", "manualinput_prompt": "Action", "manualinput_validator": "start,stop,restart",
      "manualinput_validator_type": "1"},
 )
@@ -445,6 +447,11 @@ class _Profile:
         return self.number in ((5, 4), (6, 0))
 
     @property
+    def full_objects(self) -> bool:
+        """Hosts, interfaces and host groups carry every field a real 6.0.14 returns (checked against one)."""
+        return self.number == (6, 0)
+
+    @property
     def proxy_field(self) -> str:
         """Name of the host's proxy id field."""
         return "proxyid" if self.number >= (7, 0) else "proxy_hostid"
@@ -552,6 +559,14 @@ def _check_ids(value, path: str) -> set | None:
     return {_check_id(item, f"{path}/{index}") for index, item in enumerate(items, 1)}
 
 
+def _loose_ids(value) -> set | None:
+    """An id selection of a get method that does not validate it (host.get, event.get): no match for a non-id."""
+    if value is None:
+        return None
+    items = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else [value]
+    return {str(item) for item in items if not isinstance(item, bool)}
+
+
 def _selected(wanted: set | None, value: str) -> bool:
     """``value`` passes an optional id (or value) selection."""
     return wanted is None or value in wanted
@@ -657,16 +672,32 @@ def _input_is_valid(value: str, validator: str, validator_type: str) -> bool:
 # Fixture
 
 
-def _interface(interfaceid: str, hostid: str, kind: str, ip: str) -> dict:
+def _interface(interfaceid: str, hostid: str, kind: str, ip: str, full: bool) -> dict:
     port = {"1": "10050", "2": "161"}[kind]
-    return {"interfaceid": interfaceid, "hostid": hostid, "main": "1", "type": kind, "useip": "1",
-            "ip": ip, "dns": "", "port": port, "available": "1" if kind == "1" else "0"}
+    interface = {"interfaceid": interfaceid, "hostid": hostid, "main": "1", "type": kind, "useip": "1",
+                 "ip": ip, "dns": "", "port": port, "available": "1" if kind == "1" else "0"}
+    if full:
+        details = {"version": "2", "bulk": "1", "community": "public"} if kind == "2" else []
+        interface.update({"error": "", "errors_from": "0", "disable_until": "0", "details": details})
+    return interface
+
+
+# Host fields of a real 6.0.14 beyond those every version has.
+_HOST_FIELDS_60 = {
+    "lastaccess": "0", "ipmi_authtype": "-1", "ipmi_privilege": "2", "ipmi_username": "", "ipmi_password": "",
+    "maintenanceid": "0", "maintenance_type": "0", "maintenance_from": "0", "templateid": "0",
+    "tls_connect": "1", "tls_accept": "1", "tls_issuer": "", "tls_subject": "", "proxy_address": "",
+    "auto_compress": "1", "custom_interfaces": "0", "uuid": "",
+}
+_GROUP_UUIDS = {"2": "dc579cd7a1a34222933f24f52a68bcd8", "4": "6f6799aa69e844b4b3918f779f2abf08",
+                CANARY_GROUPID: "5d3a8f0ad83a4c1d9b2e1f04c6a7b9e2"}
 
 
 class _Fixture:
     """Hosts, scripts and events of one simulated Zabbix; read-only once built."""
 
     def __init__(self, profile: _Profile, host_count: int) -> None:
+        self.full_objects = profile.full_objects
         self.hosts = self._build_hosts(profile, host_count)
         self.hosts_by_id = {host["hostid"]: host for host in self.hosts}
         self.scripts = self._build_scripts(profile)
@@ -684,18 +715,20 @@ class _Fixture:
                    "_groups": tuple(groups), "_interfaces": (interface,), "_conn": interface["ip"]}
             if profile.number < (5, 4):
                 obj["available"] = "1" if interface["type"] == "1" else "0"
+            if profile.full_objects:
+                obj.update(_HOST_FIELDS_60)
             return obj
 
         hosts = [host(ZABBIX_SERVER_HOSTID, "Zabbix server", "Zabbix server", ("4", CANARY_GROUPID),
-                      _interface("1", ZABBIX_SERVER_HOSTID, "1", "127.0.0.1"))]
+                      _interface("1", ZABBIX_SERVER_HOSTID, "1", "127.0.0.1", profile.full_objects))]
         hosts.append(host(NO_AGENT_HOSTID, "no-agent", "No agent", ("2",),
-                          _interface("2", NO_AGENT_HOSTID, "2", "10.255.0.1")))
+                          _interface("2", NO_AGENT_HOSTID, "2", "10.255.0.1", profile.full_objects)))
         for number in range(1, count + 1):
             hostid = str(FIRST_HOSTID + number - 1)
             groups = ("2", CANARY_GROUPID) if number <= CANARY_HOSTS else ("2",)
             ip = f"10.{(number >> 16) & 255}.{(number >> 8) & 255}.{number & 255}"
             hosts.append(host(hostid, f"host-{number:0{width}d}", f"Host {number:0{width}d}", groups,
-                              _interface(str(100000 + number), hostid, "1", ip)))
+                              _interface(str(100000 + number), hostid, "1", ip, profile.full_objects)))
         return sorted(hosts, key=lambda obj: int(obj["hostid"]))
 
     @staticmethod
@@ -724,7 +757,7 @@ class _Fixture:
             event = {"eventid": eventid, "source": "0", "object": "0", "objectid": objectid, "clock": clock,
                      "value": "1", "acknowledged": "0", "ns": "0", "name": name, "severity": severity,
                      "r_eventid": "0", "c_eventid": "0", "correlationid": "0", "userid": "0", "opdata": "",
-                     "suppressed": "0", "_hostid": hostid}
+                     "suppressed": "0", "urls": [], "_hostid": hostid}
             if profile.number >= (6, 4):
                 event["cause_eventid"] = "0"
             events.append(event)
@@ -744,8 +777,13 @@ class _Fixture:
 
     def group_objects(self, host: dict, output) -> list:
         """The host groups of ``host`` as API objects."""
-        groups = [{"groupid": groupid, "name": _GROUPS[groupid], "flags": "0"} for groupid in host["_groups"]]
-        return [_project(group, output) for group in groups]
+        groups = []
+        for groupid in host["_groups"]:
+            group = {"groupid": groupid, "name": _GROUPS[groupid], "flags": "0"}
+            if self.full_objects:
+                group.update({"internal": "0", "uuid": _GROUP_UUIDS[groupid]})
+            groups.append(group)
+        return [_project(group, output, ("groupid",)) for group in groups]
 
 
 # ---------------------------------------------------------------------------
@@ -1044,7 +1082,7 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
                 "surname": user["surname"], "url": "", "autologin": "1", "autologout": "0", "lang": "en_US",
                 "refresh": "30s", "theme": "default", "attempt_failed": "0", "attempt_ip": "",
                 "attempt_clock": "0", "rows_per_page": "50", "timezone": "default", "roleid": user["roleid"],
-                "type": user["type"], "userip": "127.0.0.1", "debug_mode": 0, "gui_access": "0"}
+                "type": user["type"], "userip": "127.0.0.1", "debug_mode": 0, "gui_access": 0}
         if sessionid is not None:
             data["sessionid"] = sessionid
         return data
@@ -1053,14 +1091,19 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
         profile = self._profile
         mapping = _as_mapping(params, "/")
         if profile.login_user and profile.login_username and "user" in mapping:
-            # 5.4 and 6.0 still take the deprecated "user" in place of "username".
+            # 5.4 and 6.0 still take the deprecated "user" in place of "username", but not both.
+            if "username" in mapping:
+                raise ApiError(-32602, 'Parameter "user" is deprecated.')
             mapping = dict(mapping)
             mapping["username"] = mapping.pop("user")
         name_field = "username" if profile.login_username else "user"
         data = _validate_object(mapping, {name_field: ("string", True), "password": ("string", True),
                                           "userData": ("flag", False)})
         user = _USERS.get(data[name_field])
-        if user is None or user["password"] != data["password"]:
+        # The same text, but an unknown user is a parameter error and a wrong password a permission error.
+        if user is None:
+            raise ApiError(-32602, "Incorrect user name or password or account is temporarily blocked.")
+        if user["password"] != data["password"]:
             raise ApiError(-32500, "Incorrect user name or password or account is temporarily blocked.")
         sessionid = self._sessions.open(user["username"])
         self._recorder.login()
@@ -1068,7 +1111,7 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
 
     def _user_check_authentication(self, params, _caller) -> dict:
         rules = {"sessionid": ("string", False), "extend": ("flag", False)}
-        if self._profile.header_auth:
+        if self._profile.tokens:
             rules["token"] = ("string", False)
         data = _validate_object(params, rules)
         if "token" in data:
@@ -1078,6 +1121,8 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
                 raise ApiError(-32500, "API token expired.")
             raise ApiError(-32602, "Not authorized.")
         if "sessionid" not in data:
+            if self._profile.tokens:
+                raise ApiError(-32602, "Session ID or token is expected.")
             raise _invalid("/", 'the parameter "sessionid" is missing')
         username = self._sessions.lookup(data["sessionid"])
         if username is None:
@@ -1086,6 +1131,9 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
 
     def _user_logout(self, params, caller: _Caller) -> bool:
         _validate_object(params, {})
+        if caller.sessionid is None and self._profile.number == (6, 0):
+            # 6.0.14 looks the token up as a session id.
+            raise ApiError(-32500, 'Incorrect field "sessionid" name or value in where statement for table "sessions".')
         if caller.sessionid is None or not self._sessions.close(caller.sessionid):
             raise ApiError(-32602, "Cannot log out.")
         self._recorder.logout()
@@ -1106,8 +1154,8 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
 
     def _host_get(self, params, _caller):
         params = _get_params(params)
-        hostids = _check_ids(params.get("hostids"), "/hostids")
-        groupids = _check_ids(params.get("groupids"), "/groupids")
+        hostids = _loose_ids(params.get("hostids"))
+        groupids = _loose_ids(params.get("groupids"))
         rows = [self._host_object(host, params) for host in self._fixture.hosts
                 if all((_selected(hostids, host["hostid"]), groupids is None or groupids.intersection(host["_groups"]),
                         _matches_filter(host, params.get("filter")), _matches_search(host, params.get("search"))))]
@@ -1116,9 +1164,9 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
 
     def _event_get(self, params, _caller):
         params = _get_params(params)
-        eventids = _check_ids(params.get("eventids"), "/eventids")
-        hostids = _check_ids(params.get("hostids"), "/hostids")
-        objectids = _check_ids(params.get("objectids"), "/objectids")
+        eventids = _loose_ids(params.get("eventids"))
+        hostids = _loose_ids(params.get("hostids"))
+        objectids = _loose_ids(params.get("objectids"))
         values = params.get("value")
         values = None if values is None else {str(item) for item in (values if isinstance(values, list) else [values])}
         # Every fixture event is a trigger event: source 0, object 0.
@@ -1132,7 +1180,7 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
             row = dict(event)
             if params.get("selectHosts") is not None:
                 host = self._fixture.hosts_by_id[event["_hostid"]]
-                row["hosts"] = [_project(host, params["selectHosts"])]
+                row["hosts"] = [_project(host, params["selectHosts"], ("hostid",))]
             rows.append(row)
         return _finish_get(rows, params, "eventid", ("eventid", "hosts"))
 
@@ -1164,7 +1212,7 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
                 continue
             row = dict(script)
             if params.get("selectHosts") is not None:
-                row["hosts"] = [_project(host, params["selectHosts"]) for host in self._fixture.hosts
+                row["hosts"] = [_project(host, params["selectHosts"], ("hostid",)) for host in self._fixture.hosts
                                 if self._runnable_on(script, [host["hostid"]])]
             rows.append(row)
         return _finish_get(rows, params, "scriptid", ("hosts",))

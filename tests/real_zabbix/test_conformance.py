@@ -1,0 +1,336 @@
+"""The simulator in 6.0 mode answers like the real Zabbix 6.0.14 of zabbix-stack.sh.
+
+Every case sends the same raw JSON-RPC request to both, with each side's own
+ids for the same objects (the real fixture copies the simulator's names), and
+compares: the HTTP status, the envelope, error codes, messages and data texts
+exactly, and results by shape (keys and value types, recursively). Cases
+marked exact also compare the results themselves, with ids, session ids and
+times replaced by placeholders.
+
+The same module tasks then run through ansible-playbook against both, and
+their normalised results must be equal.
+"""
+
+import json
+import re
+
+import pytest
+
+from realzabbix import ADMIN, ZabbixApi
+from playbook.ansible_runner_helpers import run_play
+from simulators.zabbix_sim import API_TOKEN, EXPIRED_API_TOKEN, ZabbixSimulator
+
+MODULE = "scriptbridge.core.zabbix_script_execute"
+UNKNOWN_ID = "987654"
+
+
+class Side:
+    """One API (the real server or the simulator) and its ids of the shared fixture objects."""
+
+    def __init__(self, name, url, hostids, scriptids, eventids, token, expired_token):
+        self.name = name
+        self.url = url
+        self.api = ZabbixApi(url)
+        self.hostids = hostids
+        self.scriptids = scriptids
+        self.eventids = eventids
+        self.token = token
+        self.expired_token = expired_token
+        self.session = self.api.login()
+
+    def host(self, name):
+        return self.hostids[name]
+
+    def script(self, name):
+        return self.scriptids[name]
+
+    def call(self, method, params, auth=True, **kwargs):
+        return self.api.call(method, params, self.session if auth is True else auth, **kwargs)
+
+    def placeholders(self, kind):
+        """{id: placeholder} of this side's hosts, scripts or events."""
+        if kind == "host":
+            return dict((v, "<host %s>" % k) for k, v in self.hostids.items())
+        if kind == "script":
+            return dict((v, "<script %s>" % k) for k, v in self.scriptids.items())
+        return dict((v, "<event %d>" % n) for n, v in enumerate(self.eventids, 1))
+
+
+@pytest.fixture(scope="module")
+def sim():
+    with ZabbixSimulator(version="6.0", hosts=5) as simulator:
+        yield simulator
+
+
+@pytest.fixture(scope="module")
+def sides(real, sim):
+    scriptids = {"Ping": "1", "Traceroute": "2", "Detect operating system": "3"}
+    scriptids.update(real.scriptids)
+    real_side = Side("real", real.api.url, dict(real.hostids), scriptids, list(real.eventids), real.token,
+                     real.expired_token)
+    session = ZabbixApi(sim.url).login()
+    scripts = ZabbixApi(sim.url).result("script.get", {"output": ["scriptid", "name", "menu_path"]}, session)
+    # Of the simulator's two "Restart service" scripts, the real server can only hold the Linux one.
+    scriptids = dict((s["name"], s["scriptid"]) for s in scripts if s["menu_path"] in ("", "Linux"))
+    hostids = {"Zabbix server": "10084", "no-agent": "10500"}
+    hostids.update(("host-%03d" % n, str(20000 + n)) for n in range(1, 6))
+    sim_side = Side("sim", sim.url, hostids, scriptids, ["1003", "1004"], API_TOKEN, EXPIRED_API_TOKEN)
+    yield {"real": real_side, "sim": sim_side}
+    for side in (real_side, sim_side):
+        side.api.logout(side.session)
+
+
+# -- comparing ----------------------------------------------------------------------------------
+
+
+def shape(value):
+    """The keys and value types of a JSON document, recursively; list items as a set of shapes."""
+    if isinstance(value, dict):
+        return dict((k, shape(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return ["list"] + sorted(set(json.dumps(shape(v), sort_keys=True) for v in value))
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+_VOLATILE = ("clock", "ns", "sessionid", "attempt_clock", "attempt_ip", "lastaccess", "errors_from",
+             "disable_until", "ms", "uuid")
+_ID_KEYS = {"hostid": "host", "scriptid": "script", "eventid": "event", "r_eventid": "event"}
+# ids inside texts: "event=ID" and "event ID" (events), "(id ID)" (scripts)
+_ID_IN_TEXT = ((r"(?<=event=)(\d+)\b", "event"), (r"(?<=event )(\d+)\b", "event"), (r"(?<=\(id )(\d+)\b", "script"))
+
+
+def normalise(value, side, key=None):
+    """Ids as placeholders, session ids and times blanked, for exact comparisons."""
+    if isinstance(value, dict):
+        return dict((k, normalise(v, side, k)) for k, v in value.items())
+    if isinstance(value, list):
+        return [normalise(v, side, key) for v in value]
+    if key in _VOLATILE:
+        return "<%s>" % key
+    if not isinstance(value, str):
+        return value
+    if key in _ID_KEYS:
+        return side.placeholders(_ID_KEYS[key]).get(value, value)
+    text = re.sub(r"\b[0-9a-f]{32}\b", "<session>", value)
+    for pattern, kind in _ID_IN_TEXT:
+        names = side.placeholders(kind)
+        text = re.sub(pattern, lambda m, names=names: names.get(m.group(1), m.group(1)), text)
+    return text
+
+
+def compare(answers, sides, exact=False):
+    real, sim = answers["real"], answers["sim"]
+    assert (real.status, real.doc is None, real.text == "") == (sim.status, sim.doc is None, sim.text == ""), (
+        "HTTP: real %r, simulator %r" % (real, sim))
+    if real.doc is None:
+        return
+    real_doc, sim_doc = normalise(real.doc, sides["real"]), normalise(sim.doc, sides["sim"])
+    for doc_real, doc_sim in zip(*((d if isinstance(d, list) else [d]) for d in (real_doc, sim_doc))):
+        assert sorted(doc_real) == sorted(doc_sim), "envelope keys differ:\nreal %s\nsim  %s" % (doc_real, doc_sim)
+        assert doc_real.get("id") == doc_sim.get("id")
+        if "error" in doc_real:
+            assert doc_real["error"] == doc_sim["error"]
+    assert shape(real_doc) == shape(sim_doc), "shapes differ:\nreal %s\nsim  %s" % (
+        json.dumps(real.doc)[:3000], json.dumps(sim.doc)[:3000])
+    real_value, sim_value = (d.get("result", {}).get("value") if isinstance(d, dict) and isinstance(d.get("result"), dict)
+                             else None for d in (real_doc, sim_doc))
+    if isinstance(real_value, str):
+        # Server-run commands keep their last newline, the agent strips it.
+        assert real_value.endswith("\n") == sim_value.endswith("\n"), (real_value, sim_value)
+    if exact:
+        assert real_doc == sim_doc
+
+
+def request(method, params, auth=True, call_id=1, **extra):
+    """A function of a side that sends one envelope with a fixed id."""
+    def send(side):
+        body = {"jsonrpc": "2.0", "method": method, "params": params(side) if callable(params) else params, "id": call_id}
+        credential = side.session if auth is True else auth(side) if callable(auth) else auth
+        if credential is not None:
+            body["auth"] = credential
+        body.update(extra)
+        return side.api.post(body)
+    return send
+
+
+def raw(payload, content_type="application/json-rpc", headers=None):
+    def send(side):
+        return side.api.post(payload, content_type=content_type, headers=headers)
+    return send
+
+
+def execute(script, host=None, event=None, **extra):
+    def params(side):
+        found = dict(scriptid=side.script(script) if script in side.scriptids else script, **extra)
+        if host is not None:
+            found["hostid"] = side.host(host) if host in side.hostids else host
+        if event is not None:
+            found["eventid"] = side.eventids[event]
+        return found
+    return request("script.execute", params)
+
+
+def fresh_login(then):
+    """Log in, pass the new session to ``then``."""
+    def send(side):
+        return then(side, side.api.login())
+    return send
+
+
+def logged_out(method, params):
+    def then(side, session):
+        side.api.logout(session)
+        return side.api.post({"jsonrpc": "2.0", "method": method, "params": params(session), "id": 1, "auth": session}
+                             if method != "user.checkAuthentication" else
+                             {"jsonrpc": "2.0", "method": method, "params": params(session), "id": 1})
+    return fresh_login(then)
+
+
+# name -> (request function, exact)
+RAW_CASES = {
+    # envelope
+    "apiinfo.version": (request("apiinfo.version", [], auth=None), True),
+    "apiinfo.version, object params": (request("apiinfo.version", {}, auth=None), True),
+    "apiinfo.version with auth": (request("apiinfo.version", []), True),
+    "apiinfo.version with a parameter": (request("apiinfo.version", {"x": 1}, auth=None), True),
+    "parse error": (raw(b'{"jsonrpc": "2.0", "method": '), True),
+    "empty object": (raw({}), True),
+    "empty list": (raw([]), True),
+    "no jsonrpc": (raw({"method": "apiinfo.version", "params": [], "id": 1}), True),
+    "jsonrpc 1.0": (raw({"jsonrpc": "1.0", "method": "apiinfo.version", "params": [], "id": 1}), True),
+    "no params": (raw({"jsonrpc": "2.0", "method": "apiinfo.version", "id": 1}), True),
+    "params a string": (raw({"jsonrpc": "2.0", "method": "apiinfo.version", "params": "x", "id": 1}), True),
+    "method a number": (raw({"jsonrpc": "2.0", "method": 5, "params": [], "id": 1}), True),
+    "unknown envelope key": (raw({"jsonrpc": "2.0", "method": "apiinfo.version", "params": [], "id": 1, "x": 1}), True),
+    "id an object": (raw({"jsonrpc": "2.0", "method": "apiinfo.version", "params": [], "id": {}}), True),
+    "auth a number": (raw({"jsonrpc": "2.0", "method": "host.get", "params": {}, "id": 1, "auth": 5}), True),
+    "notification": (raw({"jsonrpc": "2.0", "method": "apiinfo.version", "params": []}), True),
+    "batch": (raw([{"jsonrpc": "2.0", "method": "apiinfo.version", "params": [], "id": 1},
+                   {"jsonrpc": "2.0", "method": "host.get", "params": {}, "id": 2}]), True),
+    "text/plain": (raw({"jsonrpc": "2.0", "method": "apiinfo.version", "params": [], "id": 1}, "text/plain"), True),
+    "application/json": (raw({"jsonrpc": "2.0", "method": "apiinfo.version", "params": [], "id": 1},
+                             "application/json"), True),
+    "unknown API": (request("nosuch.get", {}), True),
+    "unknown method": (request("host.nosuch", {}), True),
+    "method names ignore case": (request("Host.Get", lambda s: {"output": ["host"], "hostids": [s.host("host-001")]}),
+                                 True),
+    # login and sessions
+    "login": (request("user.login", ADMIN, auth=None), False),
+    "login with userData": (request("user.login", dict(ADMIN, userData=True), auth=None), False),
+    "login with the old user parameter": (request("user.login", {"user": "Admin", "password": "zabbix"}, auth=None),
+                                          False),
+    "login with user and username": (request("user.login", dict(ADMIN, user="Admin"), auth=None), True),
+    "login, wrong password": (request("user.login", {"username": "Admin", "password": "wrong"}, auth=None), True),
+    "login, unknown user": (request("user.login", {"username": "nobody-here", "password": "x"}, auth=None), True),
+    "login without password": (request("user.login", {"username": "Admin"}, auth=None), True),
+    "login with an unknown parameter": (request("user.login", dict(ADMIN, remember=1), auth=None), True),
+    "login with auth": (request("user.login", ADMIN), True),
+    "checkAuthentication": (request("user.checkAuthentication", lambda s: {"sessionid": s.session}, auth=None), False),
+    "checkAuthentication with auth": (request("user.checkAuthentication", lambda s: {"sessionid": s.session}), True),
+    "checkAuthentication, unknown session": (
+        request("user.checkAuthentication", {"sessionid": "0123456789abcdef0123456789abcdef"}, auth=None), True),
+    "checkAuthentication after logout": (logged_out("user.checkAuthentication", lambda s: {"sessionid": s}), True),
+    "call after logout": (logged_out("host.get", lambda s: {"output": ["host"]}), True),
+    "logout": (fresh_login(lambda side, s: side.api.post({"jsonrpc": "2.0", "method": "user.logout", "params": [],
+                                                           "id": 1, "auth": s})), True),
+    "logout with parameters": (fresh_login(lambda side, s: side.api.post(
+        {"jsonrpc": "2.0", "method": "user.logout", "params": {"x": 1}, "id": 1, "auth": s})), True),
+    "no credentials": (request("host.get", {"output": ["host"]}, auth=None), True),
+    "unknown session": (request("host.get", {"output": ["host"]}, auth="0123456789abcdef0123456789abcdef"), True),
+    "unknown 64-character token": (request("host.get", {"output": ["host"]}, auth="ab" * 32), True),
+    "bearer header is ignored": (lambda side: side.api.post(
+        {"jsonrpc": "2.0", "method": "host.get", "params": {"output": ["host"]}, "id": 1},
+        headers={"Authorization": "Bearer " + side.session}), True),
+    "token for host.get": (request("host.get", lambda s: {"output": ["host"], "hostids": [s.host("host-001")]},
+                                   auth=lambda s: s.token), True),
+    "token for script.execute": (lambda side: side.api.post({
+        "jsonrpc": "2.0", "method": "script.execute", "id": 1, "auth": side.token,
+        "params": {"scriptid": side.script("Webhook throws"), "hostid": side.host("host-001")}}), True),
+    "token logs out": (request("user.logout", [], auth=lambda s: s.token), True),
+    "expired token for host.get": (request("host.get", {"output": ["host"]}, auth=lambda s: s.expired_token), True),
+    "expired token for script.execute": (request("script.execute", lambda s: {
+        "scriptid": s.script("Echo host"), "hostid": s.host("host-001")}, auth=lambda s: s.expired_token), True),
+    "checkAuthentication of a token": (request("user.checkAuthentication", lambda s: {"token": s.token}, auth=None),
+                                       False),
+    "checkAuthentication of an expired token": (
+        request("user.checkAuthentication", lambda s: {"token": s.expired_token}, auth=None), True),
+    "checkAuthentication of an unknown token": (
+        request("user.checkAuthentication", {"token": "ab" * 32}, auth=None), True),
+    "checkAuthentication without a session": (request("user.checkAuthentication", {}, auth=None), True),
+    # lookups
+    "host.get by technical name": (request("host.get", {"output": ["hostid", "host", "name"],
+                                                        "filter": {"host": ["host-002", "Zabbix server", "nope"]}}),
+                                   True),
+    "host.get by id": (request("host.get", lambda s: {"output": ["hostid", "host"], "hostids": [
+        s.host("no-agent"), s.host("host-003"), UNKNOWN_ID], "sortfield": "host"}), True),
+    "host.get extend with interfaces and groups": (request("host.get", lambda s: {
+        "hostids": [s.host("Zabbix server")], "selectInterfaces": "extend", "selectGroups": "extend"}), False),
+    "host.get, bad ids": (request("host.get", {"hostids": ["abc"]}), True),
+    "host.get, one id as a number": (request("host.get", lambda s: {"output": ["host"],
+                                                                    "hostids": int(s.host("host-001"))}), True),
+    "host.get, bad group ids": (request("host.get", {"output": ["host"], "groupids": "abc"}), True),
+    "host.get with group names": (request("host.get", lambda s: {
+        "output": ["host"], "hostids": [s.host("host-002")], "selectGroups": ["name"]}), False),
+    "host.get of an SNMP-only host": (request("host.get", {"output": ["host"], "filter": {"host": "no-agent"},
+                                                           "selectInterfaces": "extend"}), False),
+    "script.get, bad ids": (request("script.get", {"scriptids": ["abc"]}), True),
+    "event.get, bad ids": (request("event.get", {"eventids": ["abc"], "objectids": "x"}), True),
+    "script.get by name": (request("script.get", {"output": "extend", "filter": {"name": ["Echo host"]}}), False),
+    "script.get by name, exact fields": (request("script.get", {
+        "output": ["scriptid", "name", "type", "scope", "execute_on", "menu_path", "groupid", "usrgrpid"],
+        "filter": {"name": ["Echo host", "Webhook JSON", "Event echo", "Action only", "Server failure"]}}), True),
+    "script.get of the default scripts": (request("script.get", {"output": "extend", "scriptids": ["1", "2", "3"]}),
+                                          True),
+    "script.get runnable on a host": (request("script.get", lambda s: {
+        "output": ["scriptid"], "scriptids": [s.script("Canary echo"), s.script("Echo host")],
+        "hostids": [s.host("no-agent")]}), True),
+    "script.get runnable on either host": (request("script.get", lambda s: {
+        "output": ["scriptid"], "scriptids": [s.script("Canary echo")],
+        "hostids": [s.host("no-agent"), s.host("host-001")]}), True),
+    "script.get on an unknown host": (request("script.get", {"output": ["name"], "scriptids": ["1"],
+                                                             "hostids": [UNKNOWN_ID]}), True),
+    "script.get with selectHosts": (request("script.get", lambda s: {
+        "output": ["name"], "scriptids": [s.script("Canary echo")], "selectHosts": ["host"]}), False),
+    "event.get by id": (request("event.get", lambda s: {
+        "output": ["eventid", "name", "objectid"], "eventids": s.eventids + [UNKNOWN_ID],
+        "selectHosts": ["hostid", "host"]}), False),
+    "event.get extend": (request("event.get", lambda s: {"eventids": s.eventids[:1]}), False),
+    # script.execute
+    "agent script": (execute("Echo host", "Zabbix server"), True),
+    "agent script, non-zero exit": (execute("Agent exit code", "host-002"), True),
+    "server script": (execute("Restart service", "host-001"), True),
+    "server script, non-zero exit": (execute("Server failure", "host-001"), True),
+    "default Ping": (execute("Ping", "Zabbix server"), False),
+    "webhook": (execute("Webhook JSON", "host-001"), False),
+    "webhook without host id": (execute("Webhook JSON", "Zabbix server"), False),
+    "webhook throws": (execute("Webhook throws", "host-001"), True),
+    "event script": (execute("Event echo", event=0), True),
+    "scope 1 script": (execute("Action only", "host-001"), True),
+    "event script on a host": (execute("Event echo", "host-001"), True),
+    "host script on an event": (execute("Echo host", event=1), True),
+    "agent without an interface": (execute("Echo host", "no-agent"), True),
+    "script outside its host group": (execute("Canary echo", "no-agent"), True),
+    "unknown host": (execute("Echo host", UNKNOWN_ID), True),
+    "unknown script": (execute(UNKNOWN_ID, "host-001"), True),
+    "unknown event": (request("script.execute", lambda s: {"scriptid": s.script("Event echo"), "eventid": UNKNOWN_ID}),
+                      True),
+    "hostid and eventid": (execute("Event echo", "host-001", event=0), True),
+    "neither hostid nor eventid": (execute("Echo host"), True),
+    "no scriptid": (request("script.execute", lambda s: {"hostid": s.host("host-001")}), True),
+    "scriptid not a number": (request("script.execute", lambda s: {"scriptid": "ten", "hostid": s.host("host-001")}),
+                              True),
+    "hostid not a number": (request("script.execute", lambda s: {"scriptid": s.script("Echo host"), "hostid": "x"}),
+                            True),
+    "manualinput before 7.0": (execute("Echo host", "host-001", manualinput="3"), True),
+    "unknown parameter": (execute("Echo host", "host-001", nosuch=1), True),
+    "params a list": (request("script.execute", []), True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RAW_CASES))
+def test_raw_call(sides, case):
+    send, exact = RAW_CASES[case]
+    answers = dict((name, send(side)) for name, side in sides.items())
+    compare(answers, sides, exact)
