@@ -114,9 +114,9 @@ Errors (status, reason phrase, body)
       without JSON 406, an agent call that exists in SuperOffice but is not simulated 501.
 
 Recording: ``stats()``, ``requests``, ``responses``, ``executions``, ``reports``. Control
-endpoints for out-of-process use (no auth, outside the base path): ``GET /_sim/stats``,
-``GET /_sim/requests``, ``POST /_sim/reset``, ``POST /_sim/config``,
-``POST /_sim/handlers``, ``POST /_sim/scripts``.
+endpoints for out-of-process use (no auth, at the root and below the base URL alike):
+``GET /_sim/stats`` (with ``exchanges``, every request and its answer), ``GET /_sim/requests``,
+``POST /_sim/reset``, ``POST /_sim/config``, ``POST /_sim/handlers``, ``POST /_sim/scripts``.
 """
 
 from __future__ import annotations
@@ -1075,12 +1075,18 @@ class SuperOfficeSimulator:  # pylint: disable=too-many-instance-attributes,too-
             return copy.deepcopy(self._reports)
 
     def stats(self) -> dict:
-        """A JSON-serialisable summary of what happened since the last reset."""
+        """A JSON-serialisable summary of what happened since the last reset.
+
+        ``exchanges`` holds every recorded request with its answer (``{"request": ...,
+        "response": ...}``), so that a client run out of process can be checked on the wire.
+        """
         with self._lock:
             return {"requests": len(self._requests), "connections": self._connections,
                     "by_endpoint": dict(self._by_endpoint),
                     "executions": copy.deepcopy(self._executions),
-                    "reports": copy.deepcopy(self._reports)}
+                    "reports": copy.deepcopy(self._reports),
+                    "exchanges": [{"request": copy.deepcopy(request), "response": copy.deepcopy(response)}
+                                  for request, response in zip(self._requests, self._responses)]}
 
     def connection_opened(self, sock: socket.socket) -> None:
         """Count an accepted TCP connection."""
@@ -1109,6 +1115,9 @@ class SuperOfficeSimulator:  # pylint: disable=too-many-instance-attributes,too-
         split = urlsplit(target)
         path = unquote(split.path)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
+        if self.base and path.lower().startswith(self.base.lower() + "/_sim"):
+            # Also below the base URL, so that ``sim.url`` works as the control address.
+            path = path[len(self.base):]
         if path == "/_sim" or path.startswith("/_sim/"):
             return self._control(method, path, body)
         text = body.decode("utf-8", errors="replace")
@@ -1761,6 +1770,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(response)
 
     def _send(self, response: _Response) -> None:
+        try:
+            self._write(response)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up waiting (a timeout under test); the exchange is recorded.
+            self.close_connection = True
+
+    def _write(self, response: _Response) -> None:
         data = response.encode()
         self.send_response(response.status, response.reason)
         for name, value in response.headers:
