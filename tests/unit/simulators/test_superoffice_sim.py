@@ -266,6 +266,19 @@ def test_slow_script_and_concurrency(onsite):
     assert time.monotonic() - started < 1.5
 
 
+def test_client_that_gives_up_is_recorded_quietly(onsite, capfd):
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.post(onsite.url + "/api/v1/CRMScript/8/Execute", json={"seconds": "0.3"},
+                      headers={"Authorization": BASIC}, timeout=0.1)
+    deadline = time.time() + 5
+    while not onsite.requests and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.1)
+    assert onsite.responses[0]["status"] == 200 and onsite.responses[0]["body"] == "slept 0.3"
+    assert [entry["id"] for entry in onsite.executions] == [8]
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_report_script_records_parameters(onsite):
     parameters = {"event_type": "TicketSave", "status": "succeeded", "message": "m",
                   "script": "Restart", "hosts": "web01", "results": "[]"}
@@ -766,9 +779,14 @@ def test_recording(onsite):
     assert [entry["kind"] for entry in stats["executions"]] == ["script", "event_handlers"]
     assert stats["executions"][0]["parameters"] == {"name": "Rec"}
     assert stats["executions"][1]["input_values"] == {"zabbix.script": "S"}
+    assert [x["request"]["endpoint"] for x in stats["exchanges"]] == [
+        "POST /api/v1/CRMScript/{id}/Execute", "POST /api/v1/Agents/CustomerService/ExecuteEventHandlers",
+        "GET /api/v1/CRMScript", "POST /api/v1/CRMScript/{id}/Execute"]
+    assert stats["exchanges"][0] == {"request": onsite.requests[0], "response": onsite.responses[0]}
+    assert stats["exchanges"][3]["response"]["status"] == 401
     onsite.reset()
     assert onsite.stats() == {"requests": 0, "connections": 0, "by_endpoint": {},
-                              "executions": [], "reports": []}
+                              "executions": [], "reports": [], "exchanges": []}
 
 
 def test_add_script(onsite):
@@ -824,6 +842,13 @@ def test_control_endpoints(online):
     assert requests.post(root + "/_sim/reset", timeout=5).json() == {"reset": True}
     assert online.stats()["requests"] == 0 and online.config["latency"] == 0.0
     assert requests.get(root + "/_sim/nothing", timeout=5).status_code == 404
+    # below the tenant URL too, so that the base URL is all a client needs to know
+    execute(online, 1)
+    below = requests.get(online.url + "/_sim/stats", timeout=5).json()
+    assert below["requests"] == 1 and below["exchanges"][0]["response"]["body"] == "Hello, World!"
+    assert requests.post(online.url.upper().replace("HTTP://", "http://") + "/_sim/reset",
+                         timeout=5).json() == {"reset": True}
+    assert online.stats()["requests"] == 0
 
 
 def test_command_line(tmp_path):
