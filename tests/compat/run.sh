@@ -45,8 +45,9 @@ python_for() {
 }
 
 make_venv() {
-  local core="$1" py="$2" venv="$root/.venvs/core-$1"
-  local stamp="$venv/.installed-$(cat tests/compat/requirements.txt tests/compat/run.sh | sha1sum | cut -c1-12)"
+  local core="$1" py="$2" venv="$root/.venvs/core-$1" digest stamp
+  digest="$(cat tests/compat/requirements.txt tests/compat/run.sh | sha1sum | cut -c1-12)"
+  stamp="$venv/.installed-$digest"
   if [ -e "$stamp" ]; then
     return
   fi

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_runner_helpers import BIN, ROOT, ansible_env
+from ansible_runner_helpers import ROOT, ansible_env
 from simulators.superoffice_sim import SuperOfficeSimulator
 from simulators.zabbix_sim import ZabbixSimulator
 
