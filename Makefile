@@ -48,6 +48,12 @@ ee: venv
 compat: venv link
 	tests/compat/run.sh
 
+# The fan-out benchmark against the simulator (docs/benchmarks.md); not part of `make test`.
+BENCH_ARGS ?=
+.PHONY: benchmark
+benchmark: venv link
+	python benchmarks/fanout.py $(BENCH_ARGS)
+
 # Changelog fragments and changelog.yaml lint clean; CHANGELOG.rst is up to date; the next release notes render.
 changelog-lint: venv
 	VENV=$(abspath $(VENV)) tests/docs/changelog_check.sh
