@@ -155,7 +155,7 @@ Readings where the API facts are silent (from the frontend and server sources)
     - Errors of notifications are not answered; envelope errors (-32600) always are.
       ``params`` is required in the envelope. ``"auth": null`` is no credential (up to 7.0).
     - 5.4/6.0 ``user.login`` with both ``user`` and ``username``: ``user`` wins.
-      ``user.logout`` authenticated by a token: -32602 ``Cannot log out.``.
+      ``user.logout`` authenticated by a token: -32602 ``Cannot log out.`` (6.0: see below).
     - Get methods ignore parameters they do not know and filter fields an object lacks;
       an ``output`` list returns only those fields (host.get always adds ``hostid``,
       event.get ``eventid``). ``script.get`` with ``hostids`` keeps the scripts runnable on
@@ -163,6 +163,26 @@ Readings where the API facts are silent (from the frontend and server sources)
       OR groupid = 0``); an unknown host id leaves only the scripts without a host group.
     - HTTP 412 has an empty body; non-API paths are 404; HTTP Basic failures are 401 with
       an HTML body.
+
+Checked against a real Zabbix 6.0.14 (tests/real_zabbix/test_conformance.py sends the same
+requests to both and compares status, envelope, error texts and result shapes)
+    - ``user.login``: an unknown user is -32602, a wrong password -32500, with the same text;
+      ``user`` and ``username`` together (5.4, 6.0) are -32602 ``Parameter "user" is deprecated.``;
+      ``gui_access`` in the user data is a number.
+    - ``user.checkAuthentication`` takes ``token`` from 5.4 on; with neither ``sessionid`` nor
+      ``token`` it answers -32602 ``Session ID or token is expected.``.
+    - 6.0: ``user.logout`` with a token is -32500 ``Incorrect field "sessionid" name or value in
+      where statement for table "sessions".``.
+    - ``host.get`` and ``event.get`` do not validate ids (a non-id matches nothing); ``script.get``
+      does. Objects selected along (``selectHosts``, ``selectGroups``) always carry their id.
+    - 6.0 hosts, interfaces and host groups carry every field a 6.0.14 returns; events have
+      ``urls``.
+    - The output of a command run by the server keeps its last newline (the default scripts'
+      outputs end with one); the agent strips it. The fixture's server scripts print with
+      ``printf``, without a newline, so their outputs are exactly the ``value`` given above.
+    - Known differences kept on purpose: 6.0.14 leaves ``{HOST.ID}`` unresolved in scripts (the
+      simulator resolves it), and 6.0.14 (like 5.4 and 6.4.0) refuses a second script of the same
+      name (the simulator has two "Restart service" scripts from 5.4 on).
 """
 
 import argparse

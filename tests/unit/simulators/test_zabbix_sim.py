@@ -980,3 +980,48 @@ def test_concurrent_logins_are_thread_safe():
         stats = sim.stats()
         assert len(set(sessions)) == 40
         assert (stats["logins"], stats["active_sessions"], stats["methods"]) == (40, 40, {"user.login": 40})
+
+
+@pytest.mark.parametrize("version", ["6.0"])
+def test_answers_as_a_real_60(zbx, version):
+    """What tests/real_zabbix/test_conformance.py found a real Zabbix 6.0.14 to answer."""
+    session = zbx.login()
+    both = zbx.call("user.login", {"username": "Admin", "user": "Admin", "password": "zabbix"})
+    assert error_of(both) == (-32602, 'Parameter "user" is deprecated.')
+    data = zbx.call("user.login", {"username": "Admin", "password": "zabbix", "userData": True})["result"]
+    assert (data["gui_access"], data["debug_mode"], data["type"]) == (0, 0, 3)
+    assert error_of(zbx.call("user.checkAuthentication", {})) == (-32602, "Session ID or token is expected.")
+    assert error_of(zbx.call("user.checkAuthentication", {"token": "ab" * 32})) == (-32602, "Not authorized.")
+    assert zbx.call("user.checkAuthentication", {"token": API_TOKEN})["result"]["userid"] == "1"
+    # host.get and event.get do not validate ids: what is not an id matches nothing
+    assert zbx.result("event.get", {"eventids": ["abc"], "objectids": "x"}, session) == []
+    assert zbx.result("host.get", {"groupids": "abc"}, session) == []
+    # objects selected along always carry their id
+    host = zbx.result("host.get", {"output": ["host"], "hostids": HOST_001, "selectGroups": ["name"]}, session)[0]
+    assert host["groups"] == [{"groupid": "2", "name": "Linux servers"}, {"groupid": "50", "name": "Canary hosts"}]
+    event = zbx.result("event.get", {"output": ["eventid"], "eventids": "1003", "selectHosts": ["host"]}, session)
+    assert event == [{"eventid": "1003", "hosts": [{"hostid": HOST_001, "host": "host-001"}]}]
+    canary = zbx.result("script.get", {"output": ["name"], "scriptids": "19", "selectHosts": ["host"]}, session)[0]
+    assert canary["hosts"][1] == {"hostid": HOST_001, "host": "host-001"}
+    # every field a 6.0.14 object has
+    full = zbx.result("host.get", {"hostids": NO_AGENT, "selectInterfaces": "extend", "selectGroups": "extend"},
+                      session)[0]
+    assert {"tls_connect", "ipmi_authtype", "custom_interfaces", "uuid", "proxy_address", "lastaccess"} <= set(full)
+    assert full["interfaces"][0]["details"] == {"version": "2", "bulk": "1", "community": "public"}
+    assert {"error", "errors_from", "disable_until"} <= set(full["interfaces"][0])
+    assert set(full["groups"][0]) == {"groupid", "name", "internal", "flags", "uuid"}
+    assert zbx.result("event.get", {"eventids": "1003"}, session)[0]["urls"] == []
+    # a token is looked up as a session id by user.logout
+    assert error_of(zbx.authed("user.logout", [], API_TOKEN))[0] == -32500
+    # server-run commands keep their last newline; the fixture's server scripts print none
+    assert zbx.execute(session, scriptid="1", hostid="10084")["result"]["value"].endswith(" ms\n")
+    assert zbx.execute(session, scriptid="17", hostid=HOST_001)["result"]["value"] == "restart (Linux) on host-001"
+    assert version == "6.0"
+
+
+@pytest.mark.parametrize("version", ["7.0"])
+def test_objects_outside_60_keep_their_fields(zbx, version):
+    """Only the 6.0 mode carries the fields checked against a real 6.0.14."""
+    session = zbx.login()
+    host = zbx.result("host.get", {"hostids": HOST_001, "selectGroups": "extend"}, session)[0]
+    assert "tls_connect" not in host and set(host["groups"][0]) == {"groupid", "name", "flags"}, version
