@@ -58,5 +58,13 @@ benchmark: venv link
 changelog-lint: venv
 	VENV=$(abspath $(VENV)) tests/docs/changelog_check.sh
 
+# The suites against a real Zabbix 6.0 (docs/real-zabbix.md): start the stack, run them, stop it even when they fail.
+# The stack needs root; as another user, sudo is used for zabbix-stack.sh only.
+ZBX_SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+.PHONY: real-zabbix
+real-zabbix: venv link
+	rc=0; $(ZBX_SUDO) tests/real_zabbix/zabbix-stack.sh up && python -m pytest -q tests/real_zabbix $(PYTEST_ARGS) || rc=$$?; \
+	$(ZBX_SUDO) tests/real_zabbix/zabbix-stack.sh down; exit $$rc
+
 clean:
 	rm -rf build tests/output .pytest_cache
