@@ -155,13 +155,20 @@ install_packages() {
     local pg_was_online=0
     pg_any_online && pg_was_online=1
 
-    local rc=0
-    {
-        apt-get update -q &&
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-                -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-                "${missing[@]}"
-    } >&2 || rc=$?
+    # A mirror that hiccups once should not fail a CI run: three tries.
+    local rc=0 try
+    for try in 1 2 3; do
+        rc=0
+        {
+            apt-get update -q &&
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+                    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+                    "${missing[@]}"
+        } >&2 || rc=$?
+        [ "$rc" -eq 0 ] && break
+        log "apt-get failed (exit $rc, try $try of 3)"
+        [ "$try" -lt 3 ] && sleep 10
+    done
     if [ "$created_policy" = 1 ]; then
         rm -f /usr/sbin/policy-rc.d
         trap - EXIT
