@@ -277,9 +277,9 @@ def test_handlers_run_and_their_verdict_comes_back(sim):
 
 
 def test_maps_go_in_and_come_out_with_their_keys_as_sent(sim):
-    result = handlers(sim, event_type="TicketSave", input_values={"ticket.id": 4711, "zabbix.script": "Ping",
-                                                                   "zabbix.hosts": "web01,db01"},
-                      state_values={"run": 1}, output_values={"pre.set": "yes"})
+    inputs = {"ticket.id": 4711, "zabbix.script": "Ping", "zabbix.hosts": "web01,db01"}
+    result = handlers(sim, event_type="TicketSave", input_values=inputs, state_values={"run": 1},
+                      output_values={"pre.set": "yes"})
     assert sim.requests[1]["body"]["EventData"] == {
         "Type": "TicketSave", "InputValues": {"ticket.id": "4711", "zabbix.script": "Ping", "zabbix.hosts": "web01,db01"},
         "StateValues": {"run": "1"}, "OutputValues": {"pre.set": "yes"}}
