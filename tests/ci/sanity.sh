@@ -9,7 +9,11 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 venv="${VENV:-$root/.venv}"
 python_version="$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
-tree="$root/build/sanity/ansible_collections/scriptbridge/core"
+# A directory of its own, so that two runs at the same time do not collide.
+mkdir -p "$root/build"
+work="$(mktemp -d "$root/build/sanity.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+tree="$work/ansible_collections/scriptbridge/core"
 
 pip_version="$("$venv/bin/python" -c '
 import pathlib, re, ansible_test
@@ -28,7 +32,6 @@ subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade", "--defaul
 subprocess.check_call([sys.executable, "-m", "pip", "install"] + [a for a in sys.argv[1:] if a not in ONLY_GET_PIP])
 PY
 
-rm -rf "$root/build/sanity"
 mkdir -p "$tree"
 (cd "$root" && git ls-files -z --cached --others --exclude-standard \
   | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$tree"
