@@ -402,7 +402,9 @@ class SuperOfficeClient:
         said = "" if detail == "(empty)" else ": %s" % detail
         common = dict(status=status, code=status, data=data)
         if status == 401:
-            offered = [value.split()[0] for value in response.headers.get("WWW-Authenticate", "").split(",") if value.strip()]
+            # Challenges arrive joined by commas, their parameters (realm="...") too.
+            offered = [part.split()[0] for part in response.headers.get("WWW-Authenticate", "").split(",")
+                       if part.strip() and "=" not in part.split()[0]]
             offers = " The server offers: %s." % ", ".join(offered) if offered else ""
             return AuthError("SuperOffice did not accept the credentials (HTTP 401) while %s%s.%s %s"
                              % (action, said, offers, self._auth_hint()), **common)

@@ -493,6 +493,12 @@ def test_401_with_empty_body(http_server, client):
     assert error.data is None and error.may_have_run is False
 
 
+def test_401_challenge_parameters_are_not_schemes(http_server, client):
+    error = error_of(http_server, client, status=401, body=b"", headers={
+        "WWW-Authenticate": 'Bearer realm="SuperOffice", error="invalid_token", SOTicket'})
+    assert "The server offers: Bearer, SOTicket." in error.message
+
+
 def test_401_with_html_body(http_server, client):
     error = error_of(http_server, client, status=401, headers={"Content-Type": "text/html"},
                      body="<html><title>401</title><body>Access is denied.</body></html>")
