@@ -116,7 +116,7 @@ _ONLINE_HOST = re.compile(r"(^|\.)superoffice\.com$", re.IGNORECASE)
 _ONLINE_ENVIRONMENTS = ("online", "sod", "qaonline", "stage")
 # Rows read to suggest scripts when a name matches none.
 LIST_LIMIT = 500
-_SCHEME_PREFIX = re.compile(r"^(SOTicket|Bearer)\s+", re.IGNORECASE)
+_SCHEME_PREFIX = re.compile(r"^(SOTicket|Bearer)(\s+|$)", re.IGNORECASE)
 
 
 def connection_argument_spec():
@@ -241,6 +241,8 @@ def snake_case(name):
 def _credential(value, option):
     """A token as given, without surrounding blanks or a pasted scheme name."""
     value = _SCHEME_PREFIX.sub("", (value or "").strip())
+    if not value:
+        raise OptionError("%s is empty." % option)
     if re.search(r"[\r\n]", value):
         raise OptionError("%s contains a line break; give the value alone." % option)
     return value
@@ -250,7 +252,7 @@ def _error_body(text):
     """The SuperOffice error body as a dict, or None when the body is something else."""
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if isinstance(body, dict) and (body.get("ErrorMessage") or body.get("ErrorType")):
         return body
@@ -261,7 +263,7 @@ def _other_message(text):
     """The message of a non-SuperOffice JSON error (ASP.NET ``{"Message": ...}``), or an excerpt."""
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return body_excerpt(text)
     if isinstance(body, dict) and isinstance(body.get("Message"), str):
         return body["Message"]
@@ -377,7 +379,7 @@ class SuperOfficeClient:
                 return None
             try:
                 return json.loads(response.text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise ProtocolError(
                     "While %s, %s answered HTTP %s with a body that is not JSON: %s. A proxy or a login page may have "
                     "answered instead of the WebAPI: check the url option.%s"

@@ -267,6 +267,13 @@ def test_malformed_extra_headers_are_refused(headers, text):
     assert text in caught.value.message
 
 
+@pytest.mark.parametrize("given", [{"ticket": "   "}, {"access_token": "Bearer "}, {"xsrf_token": " \n"}])
+def test_blank_tokens_are_refused(given):
+    with pytest.raises(OptionError) as caught:
+        client_for(**given)
+    assert "%s is empty" % list(given)[0] in caught.value.message
+
+
 def test_token_with_a_line_break_inside_is_refused():
     with pytest.raises(OptionError) as caught:
         client_for(ticket="7T:abc\ndef")
