@@ -14,7 +14,6 @@ that the same calls can be compared against both.
 
 import json
 import os
-import re
 import subprocess
 import threading
 import time
@@ -441,6 +440,10 @@ def wait_for_sync(api, session, hostids, probe_scriptid, timeout=60):
 class Observer:
     """What the server did since ``mark``: audit entries, recorded runs, new sessions.
 
+    Only what concerns the fixture counts (script executions on its hosts, the
+    logins and sessions of the user the module runs as), so that others using
+    the same stack at the same time do not disturb the counts.
+
     Also served over HTTP as the ``/_sim/reset`` + ``/_sim/stats`` control
     endpoints that the playbook tests' result callback calls around each task,
     so each task of a play gets its own view of the server.
@@ -457,13 +460,15 @@ class Observer:
 
     def _audit(self, since):
         return self.api.result("auditlog.get", {
-            "output": ["auditid", "clock", "action", "resourceid", "resourcetype", "resourcename", "details"],
+            "output": ["auditid", "clock", "username", "action", "resourceid", "resourcename", "details"],
             "time_from": since, "filter": {"action": [AUDIT_LOGOUT, AUDIT_EXECUTE, AUDIT_LOGIN, AUDIT_FAILED_LOGIN]},
         }, self.fixture.session)
 
     @staticmethod
     def _session_ids():
-        return set(row[0] for row in sql("SELECT sessionid FROM sessions"))
+        return set(row[0] for row in sql(
+            "SELECT s.sessionid FROM sessions s JOIN users u ON u.userid = s.userid WHERE u.username = '%s'"
+            % OPERATOR["username"]))
 
     def mark(self):
         self._since = int(time.time()) - 1
@@ -471,20 +476,17 @@ class Observer:
         self._runs = len(read_runs())
         self._sessions = self._session_ids()
 
-    def _ours(self, entry):
-        """Leave out the observer's own session (its logins and logouts are never made between mark and stats)."""
-        return entry["auditid"] not in self._known
-
     def stats(self):
-        entries = [e for e in self._audit(self._since) if self._ours(e)]
         names = dict((v, k) for k, v in self.fixture.hostids.items())
+        entries = [e for e in self._audit(self._since) if e["auditid"] not in self._known]
+        sign_ins = [e for e in entries if e["action"] != AUDIT_EXECUTE and e["username"] == OPERATOR["username"]]
         executions = []
         for entry in entries:
-            if entry["action"] != AUDIT_EXECUTE:
+            if entry["action"] != AUDIT_EXECUTE or entry["resourceid"] not in names:
                 continue
             details = json.loads(entry["details"] or "{}")
             executions.append({
-                "hostid": entry["resourceid"], "host": names.get(entry["resourceid"], entry["resourcename"]),
+                "hostid": entry["resourceid"], "host": names[entry["resourceid"]],
                 "output": (details.get("script.output") or [None, None])[-1],
                 "error": (details.get("script.error") or [None, None])[-1],
             })
@@ -496,9 +498,9 @@ class Observer:
                              "valid": bool(check.doc and "result" in check.doc)})
         return {
             "executions": executions,
-            "logins": sum(1 for e in entries if e["action"] == AUDIT_LOGIN),
-            "logouts": sum(1 for e in entries if e["action"] == AUDIT_LOGOUT),
-            "failed_logins": sum(1 for e in entries if e["action"] == AUDIT_FAILED_LOGIN),
+            "logins": sum(1 for e in sign_ins if e["action"] == AUDIT_LOGIN),
+            "logouts": sum(1 for e in sign_ins if e["action"] == AUDIT_LOGOUT),
+            "failed_logins": sum(1 for e in sign_ins if e["action"] == AUDIT_FAILED_LOGIN),
             "runs": read_runs()[self._runs:],
             "sessions": sessions,
         }
@@ -539,7 +541,3 @@ class Observer:
             self._server.server_close()
             self._server = None
 
-
-def secret_free(text, secrets):
-    """The secrets among ``secrets`` that occur in ``text``."""
-    return [s for s in secrets if s and re.search(re.escape(s), text)]
