@@ -540,4 +540,3 @@ class Observer:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-

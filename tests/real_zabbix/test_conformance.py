@@ -180,12 +180,18 @@ def fresh_login(then):
     return send
 
 
+def logout(side, session, params):
+    return side.api.post({"jsonrpc": "2.0", "method": "user.logout", "params": params, "id": 1, "auth": session})
+
+
 def logged_out(method, params):
+    """Log in, log out, then call ``method`` with the ended session (in ``auth`` where the method takes it)."""
     def then(side, session):
         side.api.logout(session)
-        return side.api.post({"jsonrpc": "2.0", "method": method, "params": params(session), "id": 1, "auth": session}
-                             if method != "user.checkAuthentication" else
-                             {"jsonrpc": "2.0", "method": method, "params": params(session), "id": 1})
+        body = {"jsonrpc": "2.0", "method": method, "params": params(session), "id": 1}
+        if method != "user.checkAuthentication":
+            body["auth"] = session
+        return side.api.post(body)
     return fresh_login(then)
 
 
@@ -234,10 +240,8 @@ RAW_CASES = {
         request("user.checkAuthentication", {"sessionid": "0123456789abcdef0123456789abcdef"}, auth=None), True),
     "checkAuthentication after logout": (logged_out("user.checkAuthentication", lambda s: {"sessionid": s}), True),
     "call after logout": (logged_out("host.get", lambda s: {"output": ["host"]}), True),
-    "logout": (fresh_login(lambda side, s: side.api.post({"jsonrpc": "2.0", "method": "user.logout", "params": [],
-                                                           "id": 1, "auth": s})), True),
-    "logout with parameters": (fresh_login(lambda side, s: side.api.post(
-        {"jsonrpc": "2.0", "method": "user.logout", "params": {"x": 1}, "id": 1, "auth": s})), True),
+    "logout": (fresh_login(lambda side, s: logout(side, s, [])), True),
+    "logout with parameters": (fresh_login(lambda side, s: logout(side, s, {"x": 1})), True),
     "no credentials": (request("host.get", {"output": ["host"]}, auth=None), True),
     "unknown session": (request("host.get", {"output": ["host"]}, auth="0123456789abcdef0123456789abcdef"), True),
     "unknown 64-character token": (request("host.get", {"output": ["host"]}, auth="ab" * 32), True),
