@@ -57,6 +57,9 @@ USER_AGENT = "scriptbridge.core/%s" % COLLECTION_VERSION
 DEFAULT_TIMEOUT = 90
 MAX_CONNECT_TIMEOUT = 15
 REDACTED = "********"
+# What body_excerpt() appends to a cut text, and the shortest start of a secret masked before it.
+CUT = "..."
+MIN_CUT = 4
 RETRY_STATUSES = (429, 503)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -93,17 +96,36 @@ class Redactor:
             self.add(password, base64.b64encode(pair.encode("utf-8")).decode("ascii"))
 
     def scrub(self, value):
-        """Return ``value`` (str, or nested lists and dicts) with every secret masked."""
+        """Return ``value`` (str, or nested lists and dicts) with every secret masked.
+
+        The start of a secret right before ``...`` (where an excerpt was cut
+        short) is masked too: a message built from a body cut before masking
+        must not show the first characters of a token.
+        """
         if isinstance(value, str):
             for secret in sorted(self._secrets, key=len, reverse=True):
                 if secret in value:
                     value = value.replace(secret, REDACTED)
+            if CUT in value:
+                value = self._scrub_cut(value)
             return value
         if isinstance(value, dict):
             return dict((self.scrub(k), self.scrub(v)) for k, v in value.items())
         if isinstance(value, (list, tuple)):
             return [self.scrub(v) for v in value]
         return value
+
+    def _scrub_cut(self, value):
+        pieces = value.split(CUT)
+        for index, piece in enumerate(pieces[:-1]):
+            for secret in self._secrets:
+                # The longest start of the secret (MIN_CUT characters or more) that ends this piece.
+                for size in range(min(len(secret) - 1, len(piece)), MIN_CUT - 1, -1):
+                    if piece.endswith(secret[:size]):
+                        piece = piece[:-size] + REDACTED
+                        break
+            pieces[index] = piece
+        return CUT.join(pieces)
 
 
 def display_url(url):
@@ -192,7 +214,7 @@ def body_excerpt(text, limit=200):
     text = " ".join(text.split())
     if not text:
         return "(empty)"
-    return text if len(text) <= limit else text[:limit] + "..."
+    return text if len(text) <= limit else text[:limit] + CUT
 
 
 def retry_after_seconds(value, default, ceiling):
