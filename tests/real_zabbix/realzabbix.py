@@ -188,12 +188,15 @@ def db_settings():
     """The server's database settings from the stack's server configuration."""
     settings = {"DBHost": "127.0.0.1", "DBPort": "5432", "DBName": "zabbix", "DBUser": "zabbix",
                 "DBPassword": os.environ.get("ZBX_DB_PASSWORD", "zabbix")}
-    conf = STATE_DIR / "zabbix_server.conf"
-    if conf.exists():
-        for line in conf.read_text().splitlines():
-            key, sep, value = line.partition("=")
-            if sep and key in settings:
-                settings[key] = value
+    try:
+        lines = (STATE_DIR / "zabbix_server.conf").read_text().splitlines()
+    except OSError:
+        # missing, or readable by root only: the stack's defaults
+        lines = []
+    for line in lines:
+        key, sep, value = line.partition("=")
+        if sep and key in settings:
+            settings[key] = value
     return settings
 
 
@@ -236,8 +239,9 @@ class Fixture:
     # -- building -----------------------------------------------------------
 
     def ensure(self):
-        RUNS_DIR.mkdir(mode=0o1777, exist_ok=True)
-        os.chmod(RUNS_DIR, 0o1777)
+        RUNS_DIR.mkdir(exist_ok=True)
+        if RUNS_DIR.stat().st_uid == os.geteuid():
+            os.chmod(RUNS_DIR, 0o1777)
         self.session = self.api.login()
         self.groupids[LINUX_SERVERS] = self._group(LINUX_SERVERS)
         self.groupids[CANARY_GROUP] = self._group(CANARY_GROUP)

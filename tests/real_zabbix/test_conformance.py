@@ -338,6 +338,12 @@ RAW_CASES = {
 def test_raw_call(sides, case):
     send, exact = RAW_CASES[case]
     answers = dict((name, send(side)) for name, side in sides.items())
+    for name, answer in answers.items():
+        # log out the sessions the logins of a case opened
+        result = answer.doc.get("result") if isinstance(answer.doc, dict) else None
+        session = result.get("sessionid") if isinstance(result, dict) else result if case.startswith("login") else None
+        if isinstance(session, str) and session != sides[name].session:
+            sides[name].api.logout(session)
     compare(answers, sides, exact)
 
 
