@@ -56,6 +56,7 @@ COLLECTION_VERSION = "0.1.0"
 USER_AGENT = "scriptbridge.core/%s" % COLLECTION_VERSION
 DEFAULT_TIMEOUT = 90
 MAX_CONNECT_TIMEOUT = 15
+MAX_TIMEOUT = 86400
 REDACTED = "********"
 # What body_excerpt() appends to a cut text, and the shortest start of a secret masked before it.
 CUT = "..."
@@ -274,6 +275,9 @@ class HttpTransport:
                  headers=None, basic_auth=None, redactor=None, retry=None):
         if timeout is not None and timeout <= 0:
             raise OptionError("timeout must be a positive number of seconds, not %s." % timeout)
+        if timeout is not None and timeout > MAX_TIMEOUT:
+            # Beyond this the socket layer cannot even represent the wait.
+            raise OptionError("timeout %s is too long: give at most %d seconds (one day)." % (timeout, MAX_TIMEOUT))
         self.redactor = redactor or Redactor()
         self.timeout = timeout or DEFAULT_TIMEOUT
         self.retry = retry or RetryPolicy()

@@ -149,6 +149,8 @@ class JsonRpcClient:
         if not isinstance(error, dict) or not isinstance(error.get("code"), int):
             raise ProtocolError("%s answered %s with a malformed error object: %s"
                                 % (where, method, body_excerpt(response.redactor.scrub(str(error)))), may_have_run=unknown)
-        exc = JsonRpcError(method, error["code"], str(error.get("message", "")), error.get("data"))
+        # Servers echo requests in their errors: mask what the call sent before it goes anywhere.
+        scrub = response.redactor.scrub
+        exc = JsonRpcError(method, error["code"], scrub(str(error.get("message", ""))), scrub(error.get("data")))
         exc.kind = self.classify(exc)
         raise exc

@@ -19,28 +19,3 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PLAYBOOK_HELPERS = os.path.join(os.path.dirname(HERE), "playbook")
 if PLAYBOOK_HELPERS not in sys.path:
     sys.path.insert(0, PLAYBOOK_HELPERS)
-
-ZABBIX = "scriptbridge.core.zabbix_script_execute"
-CRMSCRIPT = "scriptbridge.core.superoffice_crmscript_execute"
-EVENT_HANDLERS = "scriptbridge.core.superoffice_event_handlers"
-MODULES = (ZABBIX, CRMSCRIPT, EVENT_HANDLERS)
-
-# The request that runs something, per module, as the proxy's rules and log select it.
-EXECUTION = {
-    ZABBIX: {"rpc": "script.execute"},
-    CRMSCRIPT: {"path": r"/Execute"},
-    EVENT_HANDLERS: {"path": r"/ExecuteEventHandlers"},
-}
-
-
-def says_may_have_run(text):
-    return "may have run" in (text or "")
-
-
-def no_traceback(run, result):
-    """Nothing in a run or a result looks like a Python traceback."""
-    for text in (run.stdout, run.stderr, str(result)):
-        assert "Traceback (most recent call last)" not in text, text[-3000:]
-    # ansible-core 2.19+ fills in a placeholder when a failure carries no traceback.
-    assert result.get("exception") in (None, "", "(traceback unavailable)"), result.get("exception")
-    assert not result.get("module_stderr"), result.get("module_stderr")

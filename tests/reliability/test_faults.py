@@ -22,7 +22,7 @@ The rules under test (docs/reliability.md):
 import pytest
 
 from ansible_runner_helpers import run_play
-from conftest import CRMSCRIPT, EVENT_HANDLERS, EXECUTION, ZABBIX, no_traceback, says_may_have_run
+from reliability_helpers import CRMSCRIPT, EVENT_HANDLERS, EXECUTION, ZABBIX, no_traceback, says_may_have_run
 from simulators.faults import Fault, FaultProxy
 from simulators.superoffice_sim import PASSWORD, USERNAME, SuperOfficeSimulator
 from simulators.zabbix_sim import API_TOKEN, ZabbixSimulator

@@ -32,7 +32,7 @@ from urllib.parse import quote
 import pytest
 
 from ansible_runner_helpers import run_play
-from conftest import CRMSCRIPT, EVENT_HANDLERS, ZABBIX, no_traceback
+from reliability_helpers import CRMSCRIPT, EVENT_HANDLERS, ZABBIX, no_traceback
 from simulators.faults import Fault, FaultProxy
 from simulators import superoffice_sim as so
 from simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
