@@ -27,6 +27,7 @@ import base64
 import email.utils
 import json
 import math
+import os
 import re
 import time
 import traceback
@@ -291,6 +292,11 @@ class HttpTransport:
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         self.session.headers.update(headers or {})
         if validate_certs:
+            if ca_path and not os.access(ca_path, os.R_OK):
+                raise OptionError(
+                    "ca_path %s does not exist or cannot be read: give the PEM file (or c_rehash'ed directory) of "
+                    "the CA that signed the server's certificate." % ca_path
+                )
             self.session.verify = ca_path or True
         else:
             self.session.verify = False

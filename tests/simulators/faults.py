@@ -472,6 +472,12 @@ class FaultProxy:  # pylint: disable=too-many-instance-attributes
             time.sleep(0.005)
 
     @property
+    def connections(self):
+        """How many client connections were accepted (TLS handshakes that failed included)."""
+        with self._lock:
+            return self._connections
+
+    @property
     def port(self):
         if self._port is None:
             raise RuntimeError("the proxy is not running")

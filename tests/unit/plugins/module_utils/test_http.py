@@ -151,10 +151,21 @@ def test_timeout_must_be_positive(timeout):
 
 
 def test_tls_settings_reach_the_session(tmp_path):
-    bundle = str(tmp_path / "ca.pem")
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    bundle = str(bundle)
     assert HttpTransport().session.verify is True
     assert HttpTransport(ca_path=bundle).session.verify == bundle
     assert HttpTransport(validate_certs=False, ca_path=bundle).session.verify is False
+
+
+def test_a_ca_path_that_does_not_exist_is_an_option_error(tmp_path):
+    missing = str(tmp_path / "missing.pem")
+    with pytest.raises(OptionError) as caught:
+        HttpTransport(ca_path=missing)
+    assert "ca_path" in caught.value.message and missing in caught.value.message
+    # Without verification the bundle is not read, so it need not exist.
+    assert HttpTransport(validate_certs=False, ca_path=missing).session.verify is False
 
 
 # -- retries ---------------------------------------------------------------------------------------------------------
