@@ -22,7 +22,7 @@ link:
 demo: venv
 	python demo/run.py
 
-test: lint sanity unit playbook molecule changelog-lint docs ee compat
+test: lint sanity unit playbook molecule changelog-lint docs ee compat reliability
 
 lint: venv link
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-lint
@@ -35,6 +35,11 @@ unit: venv
 
 playbook: venv link
 	python -m pytest -q -n 2 tests/playbook $(PYTEST_ARGS)
+
+# Faults, secrets, bad input, TLS and load (tests/reliability, docs/reliability.md); under five minutes on two workers.
+.PHONY: reliability
+reliability: venv link
+	python -m pytest -q -n 2 --dist loadgroup tests/reliability $(PYTEST_ARGS)
 
 # The molecule scenarios (extensions/molecule/): one per module and role, each starts and stops its own simulators.
 .PHONY: molecule

@@ -160,6 +160,7 @@ def test_there_are_enough_cases():
     assert set(c[1] for c in CASES) == {ZABBIX, CRMSCRIPT, EVENT_HANDLERS}
 
 
+@pytest.mark.xdist_group("bad input")
 @pytest.mark.parametrize("name, module, base, changes, expect", CASES, ids=[c[0] for c in CASES])
 def test_bad_input_fails_cleanly(bad_input_run, name, module, base, changes, expect):
     result = bad_input_run[name]

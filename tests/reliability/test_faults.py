@@ -231,6 +231,9 @@ def event_handler_suite():
 SUITES = {ZABBIX: "zabbix_suite", CRMSCRIPT: "crmscript_suite", EVENT_HANDLERS: "event_handler_suite"}
 SCENARIOS = {ZABBIX: zabbix_scenarios(), CRMSCRIPT: crmscript_scenarios(), EVENT_HANDLERS: event_handler_scenarios()}
 CASES = [(module, scenario.name) for module, items in SCENARIOS.items() for scenario in items]
+# One worker per module's play (pytest -n 2 --dist loadgroup), so that each play runs once.
+PARAMS = [pytest.param(module, name, id="%s: %s" % (module.split(".")[-1], name),
+                       marks=pytest.mark.xdist_group("faults " + module.split(".")[-1])) for module, name in CASES]
 
 
 def error_of(module, result):
@@ -248,7 +251,7 @@ def executed(module, stats):
     return [(e["kind"], e.get("id"), e.get("event_type")) for e in stats["executions"]]
 
 
-@pytest.mark.parametrize("module, name", CASES, ids=["%s: %s" % (m.split(".")[-1], n) for m, n in CASES])
+@pytest.mark.parametrize("module, name", PARAMS)
 def test_fault(request, module, name):
     suite = request.getfixturevalue(SUITES[module])
     scenario = suite.scenarios[name]

@@ -26,6 +26,9 @@ CONCURRENCY = 20
 HOSTS = ["host-%04d" % n for n in range(1, TARGETS + 1)]
 HOSTIDS = [str(20000 + n) for n in range(1, TARGETS + 1)]
 
+# The tests share one module-scoped run: keep them on one worker (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("load")
+
 
 @pytest.fixture(scope="module")
 def load_run():

@@ -73,6 +73,9 @@ WINDOW = 8
 # Public words that parts of the fixed credentials happen to contain (the tenant, a user name).
 PUBLIC = ("Cust12345", "operator", "tje0")
 
+# The tests share one module-scoped run: keep them on one worker (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("secrets")
+
 
 def secret_forms():
     """label -> the strings that must never show."""

@@ -26,6 +26,9 @@ from simulators.faults import FaultProxy
 from simulators.superoffice_sim import TICKET, SuperOfficeSimulator
 from simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 
+# The tests share one module-scoped run: keep them on one worker (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("tls")
+
 
 def _name(text):
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
