@@ -42,6 +42,9 @@ def measure_start(workdir, rounds):
             task[name]["warm"].extend(seconds[1:])
     process = dict((m, []) for m in START_TASKS)
     imports = dict((m, []) for m in START_TASKS)
+    for name in START_TASKS:
+        # Fills the bytecode cache, as every later run finds it.
+        run_module_process(workdir, START_ARGS[name], START_MODULES[name], "start-" + name)
     for index in range(rounds):
         for name in ("zabbix", "uri") if index % 2 else ("uri", "zabbix"):
             wall, _rss, result, _err = run_module_process(workdir, START_ARGS[name], START_MODULES[name], "start-" + name)

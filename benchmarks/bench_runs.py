@@ -39,6 +39,7 @@ SIMULATOR_SOURCE = ROOT / "tests" / "simulators" / "zabbix_sim.py"
 BIN = Path(sys.executable).parent
 MODULE = "ansible_collections.scriptbridge.core.plugins.modules.zabbix_script_execute"
 URI_MODULE = "ansible.modules.uri"
+PYCACHE = HERE / "output" / "pycache"
 
 # Variables that would change what the modules or Ansible do behind the benchmark's back.
 _SCRUBBED_ENV = ("ZABBIX_", "SUPEROFFICE_", "ANSIBLE_")
@@ -198,7 +199,10 @@ def run_module_process(workdir, args, module=MODULE, label="module", python_args
     workdir = Path(workdir).resolve()
     args_file = workdir / ("%s.args.json" % label)
     args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    env = clean_env({"PYTHONPATH": str(COLLECTIONS)})
+    env = clean_env({"PYTHONPATH": str(COLLECTIONS), "PYTHONPYCACHEPREFIX": str(PYCACHE)})
+    # Both modules alike from cached bytecode (the first run of each writes it), whatever the
+    # environment says: the collection's files would otherwise be compiled on every run.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
         proc = subprocess.Popen(  # pylint: disable=consider-using-with

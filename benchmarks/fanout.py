@@ -72,6 +72,8 @@ def parse_args(argv=None):
                         help="command that makes the server load new hosts at once (empty: wait for the next sync)")
     parser.add_argument("--real-keep", action="store_true", help="keep the benchmark hosts and script on the real server")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md and docs/benchmarks.png")
+    parser.add_argument("--render", metavar="RESULTS_JSON",
+                        help="measure nothing: report the raw figures of an earlier run (benchmarks/output/run-*/results.json)")
     args = parser.parse_args(argv)
     quick = args.quick
     args.sizes = [int(s) for s in (args.sizes or ("10,100,200" if quick else "10,100,200,1000")).split(",") if s]
@@ -151,6 +153,9 @@ def environment():
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.render:
+        with open(args.render) as handle:
+            return report(json.load(handle), args, args.render)
     bench_runs.ensure_collection_link()
     OUTPUT.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -170,14 +175,18 @@ def main(argv=None):
     data["environment"]["loadavg_end"] = os.getloadavg()
     data["environment"]["seconds"] = time.monotonic() - started
     (workdir / "results.json").write_text(json.dumps(data, indent=1, default=str))
-    report = bench_report.Report(data)
-    print(report.text())
-    verdicts = report.verdicts()
+    return report(data, args, workdir / "results.json")
+
+
+def report(data, args, source):
+    """Print the figures, rewrite the docs; exit status 1 when a goal was missed."""
+    results = bench_report.Report(data)
+    print(results.text())
     if not args.no_docs:
-        bench_report.write_docs(report, bench_runs.ROOT / "docs")
+        bench_report.write_docs(results, bench_runs.ROOT / "docs")
         say("wrote docs/benchmarks.md and docs/benchmarks.png")
-    say("raw figures: %s" % (workdir / "results.json"))
-    return 0 if all(ok for _text, ok in verdicts) else 1
+    say("raw figures: %s" % source)
+    return 0 if all(ok for _text, ok in results.verdicts()) else 1
 
 
 if __name__ == "__main__":
