@@ -120,10 +120,15 @@ def tell_zabbix(zbx_seen, outcome):
         say("Zabbix: no script ran%s." % (" (the server received no API call at all)" if not zbx_seen["requests"] else
                                           " (API calls: %s)" % ", ".join(sorted(zbx_seen["methods"]))))
         return
-    targets = ["event %s" % r["eventid"] if r.get("eventid") else host_name(r["hostid"]) for r in runs]
+    # Targets run side by side, so the server sees them in any order: tell them sorted.
+    targets = sorted("event %s" % r["eventid"] if r.get("eventid") else host_name(r["hostid"]) for r in runs)
     names = sorted(set(r["scriptid"] for r in runs))
-    say("Zabbix: script %s (%s) ran %d times, once on each of %s." % (
-        ", ".join(names), outcome.get("script") or "?", len(runs), ", ".join(targets)))
+    counted = sorted(set(targets))
+    if len(counted) == len(targets):
+        where = "once on each of %s" % ", ".join(counted)
+    else:
+        where = "on %s" % ", ".join("%s (%d times)" % (t, targets.count(t)) for t in counted)
+    say("Zabbix: script %s (%s) ran %d times, %s." % (", ".join(names), outcome.get("script") or "?", len(runs), where))
 
 
 def tell_reports(so_seen):
