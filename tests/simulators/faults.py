@@ -58,9 +58,10 @@ Actions (options in brackets)
                                 (a JSON-RPC error with the echo as ``data``) or
                                 ``superoffice`` (an ``ErrorMessage`` body)
     ``go_down``                 the server's answer with ``Connection: close``; the       yes
-                                proxy stops listening before it answers and listens
-                                again ``seconds`` [1.0] later (connections are refused
-                                meanwhile)
+                                proxy stops listening before it answers, closes its
+                                other kept-alive connections (busy ones after their
+                                answer) and listens again ``seconds`` [1.0] later
+                                (connections are refused meanwhile)
     ==========================  =======================================================  ==========
 
     ``FaultProxy.down()`` / ``up()`` stop and resume listening (connections are
@@ -224,10 +225,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.proxy = proxy
         self.connection_number = number
         self.gone = False
+        self.busy = False
+        proxy.handler_started(self)
         try:
             BaseHTTPRequestHandler.__init__(self, request, client_address, proxy)
         except (OSError, ValueError):
             pass
+        finally:
+            proxy.handler_ended(self)
+
+    def parse_request(self):
+        # From here until the answer is written, going down must not cut this connection.
+        self.busy = True
+        return BaseHTTPRequestHandler.parse_request(self)
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         """Stay quiet: the log is ``proxy.log``."""
@@ -273,6 +283,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_reply(self.proxy.forward(self.command, path, dict(self.headers.items()), body))
             return
         self.proxy.handle(self, body)
+        self.busy = False
 
     # -- what the actions use ------------------------------------------------------------------
 
@@ -282,7 +293,7 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in reply.headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(declared_length if declared_length is not None else len(reply.body)))
-        if close:
+        if close or self.proxy.going_down:
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
@@ -353,6 +364,7 @@ class FaultProxy:  # pylint: disable=too-many-instance-attributes
         self._stopping = threading.Event()
         self._thread = None
         self._clients = set()
+        self._handlers = set()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -455,12 +467,33 @@ class FaultProxy:  # pylint: disable=too-many-instance-attributes
             except OSError:
                 pass
 
-    def down(self, seconds=None):
-        """Stop listening (connections are refused) for ``seconds``, or until ``up()``."""
+    def handler_started(self, handler):
+        with self._lock:
+            self._handlers.add(handler)
+
+    def handler_ended(self, handler):
+        with self._lock:
+            self._handlers.discard(handler)
+
+    @property
+    def going_down(self):
+        """True while down: every answer then closes its connection."""
+        return self._want_down.is_set()
+
+    def down(self, seconds=None, keep=None):
+        """Stop listening (connections are refused) for ``seconds``, or until ``up()``.
+
+        As a server that goes away, it also closes the kept-alive connections:
+        idle ones at once, busy ones (except ``keep``) after their answer.
+        """
         self._down_until = None if seconds is None else time.monotonic() + seconds
         self._want_down.set()
         if not self._is_down.wait(5):
             raise RuntimeError("the proxy did not stop listening")
+        with self._lock:
+            idle = [h for h in self._handlers if h is not keep and not h.busy]
+        for handler in idle:
+            handler.close()
 
     def up(self):
         """Listen again after ``down()``."""
@@ -681,7 +714,7 @@ class FaultProxy:  # pylint: disable=too-many-instance-attributes
     def _do_go_down(self, handler, fault, method, path, headers, body, entry):  # pylint: disable=too-many-arguments
         reply = self._upstream(entry, method, path, headers, body)
         # Down before the answer leaves, so that the client's next connection is refused.
-        self.down(float(fault.option("seconds", 1.0)))
+        self.down(float(fault.option("seconds", 1.0)), keep=handler)
         handler.send_reply(reply, close=True)
         handler.close()
 
