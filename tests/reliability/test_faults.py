@@ -232,8 +232,8 @@ SUITES = {ZABBIX: "zabbix_suite", CRMSCRIPT: "crmscript_suite", EVENT_HANDLERS: 
 SCENARIOS = {ZABBIX: zabbix_scenarios(), CRMSCRIPT: crmscript_scenarios(), EVENT_HANDLERS: event_handler_scenarios()}
 CASES = [(module, scenario.name) for module, items in SCENARIOS.items() for scenario in items]
 # One worker per module's play (pytest -n 2 --dist loadgroup), so that each play runs once.
-PARAMS = [pytest.param(module, name, id="%s: %s" % (module.split(".")[-1], name),
-                       marks=pytest.mark.xdist_group("faults " + module.split(".")[-1])) for module, name in CASES]
+PARAMS = [pytest.param(module, name, id="%s: %s" % (module.rsplit(".", maxsplit=1)[-1], name),
+                       marks=pytest.mark.xdist_group("faults " + module.rsplit(".", maxsplit=1)[-1])) for module, name in CASES]
 
 
 def error_of(module, result):

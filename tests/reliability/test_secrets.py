@@ -222,7 +222,7 @@ def superoffice_tasks(plays, sims):
     def task(module, name, sim, args, faults=(), check=False):
         module_args = {"url": plays.via(sim.root_url, *faults) + sim.base}
         module_args.update(args)
-        entry = {"name": "%s %s: %s" % (module.split(".")[-1], sim.mode, name), module: module_args}
+        entry = {"name": "%s %s: %s" % (module.rsplit(".", maxsplit=1)[-1], sim.mode, name), module: module_args}
         if check:
             entry["check_mode"] = True
         return entry

@@ -76,7 +76,7 @@ def make_server_cert(directory, label, ca, names):
 def scenarios(ca_path, other_ca_path, missing_ca_path):
     items = []
     for module in (ZABBIX, CRMSCRIPT, EVENT_HANDLERS):
-        short = module.split(".")[-1]
+        short = module.rsplit(".", maxsplit=1)[-1]
         items += [
             ("%s: verification on by default" % short, module, {}, "good", "ca_path"),
             ("%s: ca_path" % short, module, {"ca_path": ca_path}, "good", "ok"),
