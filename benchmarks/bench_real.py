@@ -29,6 +29,7 @@ from bench_runs import BenchmarkError, median, run_playbook
 
 GROUP = "scriptbridge benchmark"
 SCRIPT = "scriptbridge benchmark echo"
+SLEEP_SCRIPT = "scriptbridge benchmark server sleep"
 HOST_PREFIX = "sb-bench-"
 AGENT = {"type": 1, "main": 1, "useip": 1, "ip": "127.0.0.1", "dns": "", "port": "10050"}
 LATENCY_SAMPLES = 20
@@ -121,6 +122,48 @@ def set_up(api, count, say):
             script["scope"] = 2
         scriptid = api.call("script.create", script)["scriptids"][0]
     return groupid, scriptid, [(found[n], n) for n in names], bool(missing)
+
+
+def server_script(api, groupid, name, command):
+    """A script the Zabbix server runs itself (in the trapper that got the call)."""
+    found = api.call("script.get", {"output": ["scriptid"], "filter": {"name": [name]}})
+    if found:
+        return found[0]["scriptid"]
+    script = {"name": name, "type": 0, "execute_on": 1, "command": command, "groupid": groupid}
+    if api.version >= (5, 4):
+        script["scope"] = 2
+    return api.call("script.create", script)["scriptids"][0]
+
+
+def trapper_queue(api, groupid, hostids, trappers, say):
+    """K server scripts of 1 s each at once, for K around the number of trappers.
+
+    Each call holds a trapper while its script runs; calls beyond the free
+    trappers wait for one, so they end a second later.
+    """
+    sleeper = server_script(api, groupid, SLEEP_SCRIPT, "sleep 1; echo ok")
+    results = {}
+    try:
+        for count in sorted(set((1, max(1, trappers - 1), trappers, trappers + 1, 2 * trappers))):
+            say("real trapper queue: %d server scripts of 1 s at once" % count)
+            ended = []
+
+            def run(hostid, started, ended=ended):
+                api.call("script.execute", {"scriptid": sleeper, "hostid": hostid})
+                ended.append(time.monotonic() - started)
+
+            started = time.monotonic()
+            callers = [threading.Thread(target=run, args=(hostids[i % len(hostids)], started)) for i in range(count)]
+            for caller in callers:
+                caller.start()
+            for caller in callers:
+                caller.join()
+            if len(ended) != count:
+                raise BenchmarkError("%d of %d parallel server scripts failed" % (count - len(ended), count))
+            results[count] = sorted(ended)
+    finally:
+        api.call("script.delete", [sleeper])
+    return results
 
 
 def tear_down(api, groupid, scriptid, hosts):
@@ -223,21 +266,26 @@ def real_runs(args, workdir, say):
             row = {"a": []}
             for rep in range(args.repeat):
                 say("real A  N=%-4d run %d/%d" % (n, rep + 1, args.repeat))
+                # The floor of this run, measured right before it: one module start and the bare client's pace.
                 start = cold_start(workdir, "real-a-%d-%d-start" % (n, rep))["zabbix"]
                 starts.append(start)
+                paced = raw_fanout(api, scriptid, [h for h, _n in hosts[:n]], concurrency)
                 run = run_a(workdir, args.real, credentials, hosts[:n], concurrency, "real-a-%d-%d" % (n, rep))
-                run["module_start"] = start
+                run.update(module_start=start, paced=paced)
                 row["a"].append(run)
-            row["raw"] = [raw_fanout(api, scriptid, [h for h, _n in hosts[:n]], concurrency) for _rep in range(args.repeat)]
             say("real B  N=%-4d" % n)
             variables = b_playbook_vars(args.real, credentials, scriptid, [h for h, _n in hosts[:n]], api.header_auth)
             entries, wall = run_playbook(workdir, "fanout_uri.yml", variables, "real-b-%d" % n)
             row["b"] = b_figures(entries, wall, n, None)
             real["sizes"][n] = row
         real["module_start"] = median(starts)
+        if args.real_queue:
+            real["queue"] = trapper_queue(api, groupid, [h for h, _n in hosts], trappers, say)
         for c in args.real_sweep:
             say("real A  N=%d concurrency %d" % (sweep_n, c))
+            paced = raw_fanout(api, scriptid, [h for h, _n in hosts], c)
             real["sweep"][c] = run_a(workdir, args.real, credentials, hosts, c, "real-sweep-%d" % c, fail_on_error=False)
+            real["sweep"][c]["paced"] = paced
         return real
     finally:
         try:

@@ -67,9 +67,10 @@ class Rows:
             self.rows.append(self._row(int(key), data["sizes"][key]))
 
     def _row(self, n, raw):
-        if raw.get("raw"):
-            # A real server: what a bare client needs for the same calls, measured in the same run.
-            self.paced[n] = median(raw["raw"])
+        paced = [r["paced"] for r in raw["a"] if "paced" in r]
+        if paced:
+            # A real server: what a bare client needs for the same calls, measured right before each run of A.
+            self.paced[n] = median(paced)
         a_runs = [r["seconds"] for r in raw["a"]]
         a = median(a_runs)
         b = raw["b"]["seconds"] if raw.get("b") else None
@@ -85,7 +86,7 @@ class Rows:
         # A without the module start measured right before it: the part that grows with N.
         row["a_net"] = median([r["seconds"] - r["module_start"] for r in raw["a"] if "module_start" in r])
         # Each run against the floor of its own module start, when it has one.
-        row["a_floor"] = median([r["seconds"] / self.floor(n, r.get("module_start")) for r in raw["a"]])
+        row["a_floor"] = median([r["seconds"] / self.floor(n, r.get("module_start"), r.get("paced")) for r in raw["a"]])
         traffic = (raw.get("b") or {}).get("traffic")
         row["b_requests"] = traffic["requests"] if traffic else None
         row["b_connections"] = traffic["connections"] if traffic else None
@@ -100,9 +101,10 @@ class Rows:
             return self.data["module_start"]
         return self.data["start"]["task_cold"]["zabbix"]
 
-    def floor(self, n, module_start=None):
+    def floor(self, n, module_start=None, paced=None):
         """N x latency / concurrency (or the bare client's time, on a real server) + one module start."""
-        paced = self.paced.get(n, n * self.settings["latency"] / self.concurrency)
+        if paced is None:
+            paced = self.paced.get(n, n * self.settings["latency"] / self.concurrency)
         return paced + (module_start or self.module_start)
 
     def row(self, n):
@@ -184,6 +186,7 @@ class Report:
             lines.append(_real_title(self.real))
             lines.extend(_table(self.real, markdown=False))
             lines.extend(_sweep_lines(self.real, markdown=False))
+            lines.extend(_queue_lines(self.real, markdown=False))
         return "\n".join(lines)
 
     # -- Markdown -----------------------------------------------------------
@@ -248,6 +251,7 @@ class Report:
         lines = [_real_title(self.real), ""]
         lines.extend(_table(self.real, markdown=True))
         lines.extend(_sweep_lines(self.real, markdown=True))
+        lines.extend(_queue_lines(self.real, markdown=True))
         return lines
 
 
@@ -261,9 +265,10 @@ def _real_title(real):
     return ("Real Zabbix %s (%s), agent script `echo ok` on hosts whose agent interface is the local agent; A with "
             "concurrency %d (the server's StartTrappers: %s), a password, median of %d run%s (min-max); B one run. "
             "One script.execute takes %.0f ms alone (median of %d), but the server shares the machine's cores with "
-            "everything else, so the calls do not overlap perfectly: the floor here is what a bare client (threads "
-            "sending the same calls with urllib, logged in already) needs at the same concurrency in the same run "
-            "(%s), plus one module start (%.0f ms, median)." % (
+            "everything else, so its calls do not overlap perfectly: the floor here is what a bare client (threads "
+            "sending the same calls with urllib, logged in already) needs at the same concurrency right before each "
+            "run of A (median: %s), plus one module start measured then too (median %.0f ms); A/floor is the median "
+            "of each run against its own floor." % (
                 s["version"], s["url"], real.concurrency, s["trappers"], s["repeat"], "" if s["repeat"] == 1 else "s",
                 s["latency"] * 1000, s["latency_samples"], paced, real.module_start * 1000))
 
@@ -310,13 +315,35 @@ def _sweep_lines(real, markdown):
     n = real.data["settings"]["sweep_n"]
     lines = ["", "A at N=%d against concurrency (the server has %s trappers):" % (n, real.data["settings"]["trappers"]), ""]
     if markdown:
-        lines.append("| concurrency | A s | failed targets |")
-        lines.append("|---:|---:|---:|")
+        lines.append("| concurrency | A s | bare client s | failed targets |")
+        lines.append("|---:|---:|---:|---:|")
         for c in sorted(sweep, key=int):
-            lines.append("| %s | %s | %s |" % (c, _secs(sweep[c]["seconds"]), sweep[c]["failed"]))
+            lines.append("| %s | %s | %s | %s |" % (c, _secs(sweep[c]["seconds"]), _secs(sweep[c].get("paced")),
+                                                  sweep[c]["failed"]))
     else:
         for c in sorted(sweep, key=int):
-            lines.append("  concurrency %3s: %s s, %s failed" % (c, _secs(sweep[c]["seconds"]), sweep[c]["failed"]))
+            lines.append("  concurrency %3s: A %s s, bare client %s s, %s failed" % (
+                c, _secs(sweep[c]["seconds"]), _secs(sweep[c].get("paced")), sweep[c]["failed"]))
+    return lines
+
+
+def _queue_lines(real, markdown):
+    queue = real.data.get("queue")
+    if not queue:
+        return []
+    lines = ["", "K server-side scripts of 1 s each (`sleep 1`) sent at once; each holds a trapper while it runs "
+                 "(the server has %s):" % real.data["settings"]["trappers"], ""]
+    rows = []
+    for count in sorted(queue, key=int):
+        ended = queue[count]
+        first_second = sum(1 for t in ended if t < 1.5)
+        rows.append((count, first_second, ended[-1], " ".join("%.1f" % t for t in ended)))
+    if markdown:
+        lines.append("| K at once | done within 1.5 s | all done after s | each call's end, s |")
+        lines.append("|---:|---:|---:|---|")
+        lines.extend("| %s | %d | %.2f | %s |" % row for row in rows)
+    else:
+        lines.extend("  %3s at once: %d done within 1.5 s, all after %.2f s (%s)" % row for row in rows)
     return lines
 
 

@@ -66,6 +66,8 @@ def parse_args(argv=None):
                         help="concurrency of A on the real server (default: its trappers)")
     parser.add_argument("--real-sweep", default="1,2,4,5,8",
                         help="concurrency values tried on --real at the largest real size (empty: none)")
+    parser.add_argument("--real-queue", type=int, default=1,
+                        help="1: on --real, run K server scripts of 1 s at once for K around the trappers; 0: skip")
     parser.add_argument("--real-username", default=os.environ.get("ZABBIX_USERNAME", "Admin"))
     parser.add_argument("--real-password", default=os.environ.get("ZABBIX_PASSWORD", "zabbix"))
     parser.add_argument("--real-reload", default=str(bench_runs.ROOT / "tests" / "real_zabbix" / "zabbix-stack.sh") + " reload",
