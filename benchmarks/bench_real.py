@@ -135,6 +135,11 @@ def server_script(api, groupid, name, command):
     return api.call("script.create", script)["scriptids"][0]
 
 
+def _timed_call(api, scriptid, hostid, started, ended):
+    api.call("script.execute", {"scriptid": scriptid, "hostid": hostid})
+    ended.append(time.monotonic() - started)
+
+
 def trapper_queue(api, groupid, hostids, trappers, say):
     """K server scripts of 1 s each at once, for K around the number of trappers.
 
@@ -147,13 +152,9 @@ def trapper_queue(api, groupid, hostids, trappers, say):
         for count in sorted(set((1, max(1, trappers - 1), trappers, trappers + 1, 2 * trappers))):
             say("real trapper queue: %d server scripts of 1 s at once" % count)
             ended = []
-
-            def run(hostid, started, ended=ended):
-                api.call("script.execute", {"scriptid": sleeper, "hostid": hostid})
-                ended.append(time.monotonic() - started)
-
             started = time.monotonic()
-            callers = [threading.Thread(target=run, args=(hostids[i % len(hostids)], started)) for i in range(count)]
+            callers = [threading.Thread(target=_timed_call, args=(api, sleeper, hostids[i % len(hostids)], started, ended))
+                       for i in range(count)]
             for caller in callers:
                 caller.start()
             for caller in callers:

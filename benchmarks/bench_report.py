@@ -318,8 +318,8 @@ def _sweep_lines(real, markdown):
         lines.append("| concurrency | A s | bare client s | failed targets |")
         lines.append("|---:|---:|---:|---:|")
         for c in sorted(sweep, key=int):
-            lines.append("| %s | %s | %s | %s |" % (c, _secs(sweep[c]["seconds"]), _secs(sweep[c].get("paced")),
-                                                  sweep[c]["failed"]))
+            cells = (c, _secs(sweep[c]["seconds"]), _secs(sweep[c].get("paced")), sweep[c]["failed"])
+            lines.append("| %s | %s | %s | %s |" % cells)
     else:
         for c in sorted(sweep, key=int):
             lines.append("  concurrency %3s: A %s s, bare client %s s, %s failed" % (
@@ -412,9 +412,9 @@ def plot(path, simulator, real):
             line = measured[-1:] + guessed
             ax.plot(*zip(*line), marker="s", linestyle="--", color="tab:red", markerfacecolor="none",
                     label="B: uri loop, extrapolated")
+        paced = "N x latency / concurrency" if name == "simulator" else "bare client at the same concurrency"
         ax.plot(ns, [r["floor"] for r in rows.rows], linestyle=":", marker=".", color="black",
-                label="floor: %s + module start" % ("N x latency / concurrency" if name == "simulator"
-                                                     else "bare client at the same concurrency"))
+                label="floor: %s + module start" % paced)
         ax.set_xscale("log")
         ax.set_yscale("log")
         for axis in (ax.xaxis, ax.yaxis):
