@@ -269,6 +269,14 @@ def _short_reason(exc):
     return text.strip(" ()'\"") or exc.__class__.__name__
 
 
+# What a failure after sending means, for a request that can act and for a read.
+_AFTER_SENDING = {
+    True: ": the server may have acted on the request, and a script may have run. Check on the server before "
+          "running it again.",
+    False: " (a read: nothing ran).",
+}
+
+
 class HttpTransport:
     """One pooled HTTP session with the collection's TLS, timeout and retry rules."""
 
@@ -311,12 +319,16 @@ class HttpTransport:
     def _fail(self, cls, message, **kwargs):
         return cls(self.redactor.scrub(message), **kwargs)
 
-    def request(self, method, url, payload=None, headers=None, params=None, content_type="application/json"):
+    def request(self, method, url, payload=None, headers=None, params=None, content_type="application/json", acts=None):
         """Send one request and return an ``HttpResponse`` whatever its status.
 
         ``payload`` is serialised to JSON. Only failures that prove the server
-        did nothing are retried (see the module docstring).
+        did nothing are retried (see the module docstring). ``acts`` says whether
+        the request can make the server do something (default: any method but
+        GET, HEAD, OPTIONS); a failure after sending such a request says that a
+        script may have run.
         """
+        acts = method.upper() not in SAFE_METHODS if acts is None else bool(acts)
         self.redactor.add(url_password(url))
         data = None
         send_headers = dict(headers or {})
@@ -352,34 +364,33 @@ class HttpTransport:
                     )
                 if isinstance(exc.args[0] if exc.args else None, ReadTimeoutError):
                     # requests reports a body that stops arriving as a ConnectionError.
-                    raise self._timeout(where)
+                    raise self._timeout(where, acts)
                 raise self._fail(
                     UnreachableError,
-                    "The connection to %s broke after the request was sent (%s): the server may have acted on it, "
-                    "and a script may have run. Check on the server before running it again." % (where, _short_reason(exc)),
-                    may_have_run=True,
+                    "The connection to %s broke after the request was sent (%s)%s"
+                    % (where, _short_reason(exc), _AFTER_SENDING[acts]),
+                    may_have_run=acts,
                 )
             except requests.exceptions.Timeout:
-                raise self._timeout(where)
+                raise self._timeout(where, acts)
             except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                     requests.exceptions.InvalidSchema, ValueError) as exc:
                 raise self._fail(OptionError, "Cannot send a request to %s: %s" % (where, _short_reason(exc)))
             except requests.exceptions.RequestException as exc:
                 raise self._fail(
                     ProtocolError,
-                    "The answer from %s was cut off or malformed (%s): the server may have acted on the request, "
-                    "and a script may have run." % (where, _short_reason(exc)),
-                    may_have_run=True,
+                    "The answer from %s was cut off or malformed (%s)%s" % (where, _short_reason(exc), _AFTER_SENDING[acts]),
+                    may_have_run=acts,
                 )
             if raw.status_code in RETRY_STATUSES and attempt < self.retry.attempts:
                 self.retry.sleep(self.retry.delay(attempt, raw.headers.get("Retry-After")))
                 continue
             return HttpResponse(raw.status_code, raw.reason, raw.headers, content, raw.url, self.redactor, method)
 
-    def _timeout(self, where):
+    def _timeout(self, where, acts):
         return self._fail(
             RequestTimeoutError,
-            "No answer from %s within %s seconds. The request was sent, so the server may still be acting on it "
-            "and a script may have run; raise timeout if the script needs longer." % (where, self.timeout),
-            may_have_run=True,
+            "No answer from %s within %s seconds%s Raise timeout if the server needs longer."
+            % (where, self.timeout, _AFTER_SENDING[acts]),
+            may_have_run=acts,
         )

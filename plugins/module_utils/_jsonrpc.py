@@ -96,9 +96,10 @@ class JsonRpcClient:
         envelope = {"jsonrpc": "2.0", "method": method, "params": params, "id": request_id}
         if auth is not None:
             envelope["auth"] = auth
-        response = self.transport.request("POST", self.url, payload=envelope, headers=headers, content_type=CONTENT_TYPE)
-        where = display_url(self.url)
         unknown = not self.read_only(method)
+        response = self.transport.request("POST", self.url, payload=envelope, headers=headers, content_type=CONTENT_TYPE,
+                                          acts=unknown)
+        where = display_url(self.url)
         if response.status in (401, 403):
             raise AuthError(
                 "%s answered HTTP %s %s to %s: the web server in front of the API refused the request. "

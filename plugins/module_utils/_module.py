@@ -43,6 +43,9 @@ def _no_traceback():
     return {}
 
 
+_CREDENTIAL_HEADERS = ("authorization", "so-apptoken", "x-xsrf-token", "cookie", "proxy-authorization")
+
+
 class ScriptBridgeModule(AnsibleModule):
     """``AnsibleModule`` with the collection's option groups and error handling."""
 
@@ -57,6 +60,10 @@ class ScriptBridgeModule(AnsibleModule):
         password = url_password(self.params.get("url"))
         if password:
             self.no_log_values.add(password)
+        # Credentials in extra headers are refused, but must not show meanwhile either.
+        for name, value in (self.params.get("headers") or {}).items():
+            if str(name).lower() in _CREDENTIAL_HEADERS and value:
+                self.no_log_values.add(str(value))
         self.redactor = Redactor(self.no_log_values)
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)

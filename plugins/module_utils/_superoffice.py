@@ -34,7 +34,6 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     NotFoundError,
     OptionError,
     ProtocolError,
-    ScriptBridgeError,
     ScriptFailedError,
 )
 from ansible_collections.scriptbridge.core.plugins.module_utils._http import (
@@ -259,15 +258,15 @@ def _error_body(text):
     return None
 
 
-def _other_message(text):
+def _other_message(text, redactor):
     """The message of a non-SuperOffice JSON error (ASP.NET ``{"Message": ...}``), or an excerpt."""
     try:
         body = json.loads(text)
     except (ValueError, RecursionError):
-        return body_excerpt(text)
+        return body_excerpt(redactor.scrub(text))
     if isinstance(body, dict) and isinstance(body.get("Message"), str):
         return body["Message"]
-    return body_excerpt(text)
+    return body_excerpt(redactor.scrub(text))
 
 
 class SuperOfficeClient:
@@ -369,11 +368,7 @@ class SuperOfficeClient:
         scripts, whose failures after the request was sent may mean the script ran.
         """
         action = action or "calling %s" % path
-        try:
-            response = self.transport.request(method, self.base + path, payload=payload, params=params)
-        except ScriptBridgeError as exc:
-            exc.may_have_run = exc.may_have_run and runs
-            raise
+        response = self.transport.request(method, self.base + path, payload=payload, params=params, acts=runs)
         if 200 <= response.status < 300:
             if not response.content.strip():
                 return None
@@ -397,7 +392,7 @@ class SuperOfficeClient:
             detail = ": ".join(str(part) for part in (body.get("ErrorType"), body.get("ErrorMessage")) if part)
             data = dict((key, body.get(key)) for key in ("ErrorType", "ErrorMessage", "ErrorSource"))
         else:
-            detail = _other_message(text)
+            detail = _other_message(text, self.redactor)
             data = None if detail == "(empty)" else detail
         detail = self.redactor.scrub(detail)
         data = self.redactor.scrub(data)
@@ -484,7 +479,7 @@ class SuperOfficeClient:
         answer = self.request("GET", "CRMScript", params=query, action=action)
         if not isinstance(answer, dict) or not isinstance(answer.get("value"), list):
             raise ProtocolError("The CRMScript list did not come back as an OData list while %s: %s"
-                                % (action, self.redactor.scrub(body_excerpt(json.dumps(answer)))))
+                                % (action, body_excerpt(self.redactor.scrub(json.dumps(answer)))))
         return [row for row in answer["value"] if isinstance(row, dict)]
 
     def execute_script(self, script_id, parameters):
@@ -518,7 +513,7 @@ class SuperOfficeClient:
             return ""
         if not isinstance(answer, str):
             raise ProtocolError("The answer to running the script was not its output as a JSON string: %s. The script "
-                                "may have run." % self.redactor.scrub(body_excerpt(json.dumps(answer))), may_have_run=True)
+                                "may have run." % body_excerpt(self.redactor.scrub(json.dumps(answer))), may_have_run=True)
         return answer
 
     # -- event handlers -------------------------------------------------------
@@ -530,7 +525,7 @@ class SuperOfficeClient:
                               params=params, action="running the event handlers of %s" % event_data["Type"], runs=True)
         if not isinstance(answer, dict):
             raise ProtocolError("ExecuteEventHandlers did not return an EventData object: %s. The handlers may have run."
-                                % self.redactor.scrub(body_excerpt(json.dumps(answer))), may_have_run=True)
+                                % body_excerpt(self.redactor.scrub(json.dumps(answer))), may_have_run=True)
         return answer
 
     def event_handler_exists(self, event_type):
@@ -539,5 +534,5 @@ class SuperOfficeClient:
                               action="asking whether %s has event handlers" % event_type)
         if not isinstance(answer, bool):
             raise ProtocolError("EventHandlerExists did not return true or false: %s"
-                                % self.redactor.scrub(body_excerpt(json.dumps(answer))))
+                                % body_excerpt(self.redactor.scrub(json.dumps(answer))))
         return answer

@@ -147,7 +147,7 @@ def run_crmscript(params, check_mode, redactor):
         result = {"changed": True, "script": script, "output": output}
         try:
             result["output_json"] = json.loads(output)
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
         return result
 

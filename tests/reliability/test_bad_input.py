@@ -239,7 +239,7 @@ class FakeTransport:
         self.answer = answer
         self.redactor = answer.redactor
 
-    def request(self, method, url, payload=None, headers=None, params=None, content_type="application/json"):
+    def request(self, method, url, payload=None, headers=None, params=None, content_type="application/json", acts=None):
         return self.answer
 
     def close(self):

@@ -57,10 +57,10 @@ class FakeTransport:
         self.reply = reply or (lambda envelope: answer(body=result_for(envelope, "ok")))
         self._lock = threading.Lock()
 
-    def request(self, method, url, payload=None, headers=None, params=None, content_type="application/json"):
+    def request(self, method, url, payload=None, headers=None, params=None, content_type="application/json", acts=None):
         with self._lock:
             self.sent.append({"method": method, "url": url, "payload": payload, "headers": headers,
-                              "params": params, "content_type": content_type})
+                              "params": params, "content_type": content_type, "acts": acts})
         reply = self.reply
         return reply(payload) if callable(reply) else reply
 
@@ -71,6 +71,13 @@ def client_with(reply=None, **kwargs):
 
 
 # -- the request ---------------------------------------------------------------------------------------------------
+
+
+def test_the_transport_is_told_which_calls_can_act():
+    client, transport = client_with()
+    client.call("host.get", {})
+    client.call("script.execute", {"scriptid": "1", "hostid": "2"})
+    assert [s["acts"] for s in transport.sent] == [False, True]
 
 
 def test_envelope_fields_and_transport_arguments():
