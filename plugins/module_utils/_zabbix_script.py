@@ -19,8 +19,8 @@ __metaclass__ = type
 
 import json
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     InvalidParamsError,
@@ -261,17 +261,24 @@ class ScriptRun:
         """The script, checked, and the targets.
 
         Both questions go out at the same time, so that they cost one round
-        trip instead of two; their answers are judged in the fixed order (the
-        script first), so the outcome is the same as one after the other.
+        trip instead of two. The script is asked first and the answers are
+        judged in the fixed order (the script first), so the outcome is the
+        same as one after the other.
         """
-        find_script = partial(self.client.script, script_id=self.params.get("script_id"), name=self.params.get("script"),
-                              menu_path=self.params.get("menu_path"))
+        asked = threading.Event()
+
+        def find_script():
+            asked.set()
+            return self.client.script(script_id=self.params.get("script_id"), name=self.params.get("script"),
+                                      menu_path=self.params.get("menu_path"))
+
         if self.concurrency < 2:
             script = find_script()
             check_script(script, self.kind, self.manualinput, rules)
             return script, self._resolve_targets()
         with ThreadPoolExecutor(max_workers=2) as pool:
             script_answer = pool.submit(find_script)
+            asked.wait()
             targets_answer = pool.submit(self._resolve_targets)
             script = script_answer.result()
             check_script(script, self.kind, self.manualinput, rules)
