@@ -142,8 +142,8 @@ class Report:
                     "script.get, user.login and user.logout per task", methods_ok))
         token = self.data["simulator"].get("token")
         if token:
-            out.append(("A with an API token (N=%d): no user.login or user.logout, nothing else extra: %s"
-                        % (token["n"], _methods_text(token["traffic"]["methods"])),
+            out.append(("A with an API token (N=%d, %.2f s): no user.login or user.logout, nothing else extra: %s"
+                        % (token["n"], token["seconds"], _methods_text(token["traffic"]["methods"])),
                         _methods_ok(token["traffic"]["methods"], token["n"], False)))
         most = max(r["a_connections"] for r in sim.rows)
         out.append(("TCP connections of A at most the concurrency: at most %d for concurrency %d" % (
