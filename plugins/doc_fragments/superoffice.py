@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Matches connection_argument_spec() in plugins/module_utils/_superoffice.py.
+    # With the transport fragment, matches connection_argument_spec() in plugins/module_utils/_superoffice.py.
     DOCUMENTATION = r"""
 options:
   url:
@@ -79,23 +79,6 @@ options:
       - Extra request headers. C(Authorization), C(SO-AppToken), C(X-XSRF-TOKEN) and C(Cookie) are refused -
         credentials belong in the options above, which are kept out of logs.
     type: dict
-  validate_certs:
-    description:
-      - Verify the server's TLS certificate. Turning this off is for tests only and produces a warning.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - PEM file with the CA certificates that signed the server's certificate.
-    type: path
-  timeout:
-    description:
-      - Seconds to wait for each answer. The default outlasts the 60 seconds a CRMScript may run.
-    type: int
-    default: 90
 notes:
   - Exactly one way to authenticate is required - O(username) and O(password), O(ticket), O(access_token), or O(xsrf_token).
-  - Run it on the controller (C(delegate_to) V(localhost), or a play on localhost); it needs the Python library C(requests).
-requirements:
-  - requests
 """

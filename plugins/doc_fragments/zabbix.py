@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Matches connection_argument_spec() in plugins/module_utils/_zabbix.py.
+    # With the transport fragment, matches connection_argument_spec() in plugins/module_utils/_zabbix.py.
     DOCUMENTATION = r"""
 options:
   url:
@@ -22,8 +22,8 @@ options:
     description:
       - A Zabbix API token (64 characters, Zabbix 5.4 and later).
       - The module never logs a token out.
-      - Zabbix 6.0 cannot run C(script.execute) with an API token (its frontend fails with HTTP 500);
-        the module says so before anything runs. Use O(username) and O(password) with 6.0.
+      - Zabbix 5.4 and 6.0 cannot run C(script.execute) with an API token (its frontend fails with HTTP 500);
+        the module says so before anything runs. Use O(username) and O(password) with these versions.
       - If not set, the value of the E(ZABBIX_API_TOKEN) environment variable is used.
       - Mutually exclusive with O(username) and O(password).
     type: str
@@ -45,24 +45,7 @@ options:
     description:
       - Password for HTTP Basic authentication, with O(http_username).
     type: str
-  validate_certs:
-    description:
-      - Verify the server's TLS certificate. Turning this off is for tests only and produces a warning.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - PEM file with the CA certificates that signed the server's certificate.
-    type: path
-  timeout:
-    description:
-      - Seconds to wait for each answer. The default outlasts the 60 seconds a Zabbix script may run.
-    type: int
-    default: 90
 notes:
   - The module detects the API version with C(apiinfo.version) and sends credentials the way that version
     expects (C(auth) in the request body before 6.4, an C(Authorization) header from 6.4).
-  - Run it on the controller (C(delegate_to) V(localhost), or a play on localhost); it needs the Python library C(requests).
-requirements:
-  - requests
 """

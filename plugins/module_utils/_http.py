@@ -32,7 +32,7 @@ import re
 import time
 import traceback
 
-from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     OptionError,

@@ -25,7 +25,7 @@ import math
 import re
 
 from ansible.module_utils.basic import env_fallback
-from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     AuthError,

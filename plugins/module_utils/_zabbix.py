@@ -73,6 +73,7 @@ _UNREACHABLE_TEXTS = ("Connection to Zabbix server",)
 _TIMEOUT_TEXTS = ("Timeout while waiting for remote command result.",)
 # script.execute failures where the command never started on the target.
 _NOT_STARTED_TEXTS = (
+    "Unknown host identifier.",
     "Zabbix agent interface is not defined",
     "Unsupported item key.",
     "cannot connect to",
@@ -142,13 +143,15 @@ class ApiRules:
         self.version = version
         major_minor = version[:2]
         self.auth_header = major_minor >= (6, 4)
+        # 7.2 refuses the credential in the body, which 6.4 and 7.0 still take.
+        self.auth_in_body = major_minor < (7, 2)
         self.login_user_param = "user" if major_minor < (5, 4) else "username"
         self.event_targets = major_minor >= (5, 4)
         self.api_tokens = major_minor >= (5, 4)
         self.manualinput = major_minor >= (7, 0)
         self.url_scripts = major_minor >= (6, 4)
-        # 6.0 frontends crash in script.execute when the caller uses an API token.
-        self.token_execute_broken = major_minor == (6, 0)
+        # 5.4 and 6.0 frontends crash in script.execute when the caller uses an API token.
+        self.token_execute_broken = (5, 4) <= major_minor < (6, 4)
 
     @property
     def text(self):
@@ -169,6 +172,7 @@ class ZabbixClient:
         basic = None
         if params.get("http_username") is not None:
             basic = (params["http_username"], params.get("http_password") or "")
+        self.http_basic = basic is not None
         self.transport = HttpTransport(
             validate_certs=params.get("validate_certs", True), ca_path=params.get("ca_path"),
             timeout=params.get("timeout"), pool_size=pool_size, basic_auth=basic, redactor=self.redactor,
@@ -207,6 +211,11 @@ class ZabbixClient:
 
     def login(self):
         """Open a session for username/password; a token needs no login."""
+        if self.http_basic and not self.rules.auth_in_body:
+            raise UnsupportedError(
+                "Zabbix %s takes the API credential only in the Authorization header, which HTTP Basic "
+                "(http_username, http_password) in front of the API already uses. Let the web server pass the "
+                "API through without Basic authentication, or reach the API by another address." % self.version_text)
         if self.uses_token:
             self.require("api_tokens", "API tokens need Zabbix 5.4 or later: use username and password")
             if len(self.api_token) != TOKEN_LENGTH:
@@ -241,7 +250,8 @@ class ZabbixClient:
             self.transport.close()
 
     def _call_with(self, credential, method, params):
-        if self.rules.auth_header:
+        # With HTTP Basic in front of the API the Authorization header is taken.
+        if self.rules.auth_header and not (self.http_basic and self.rules.auth_in_body):
             return self.rpc.call(method, params, headers={"Authorization": "Bearer %s" % credential})
         return self.rpc.call(method, params, auth=credential)
 
@@ -347,7 +357,7 @@ class ZabbixClient:
         if self.uses_token and self.rules.token_execute_broken:
             raise UnsupportedError(
                 "Zabbix %s cannot run script.execute with an API token: its frontend fails with HTTP 500 "
-                "(a known 6.0 bug: executeScript() gets no session id). Nothing was run. Use username and "
+                "(a known 5.4/6.0 bug: executeScript() gets no session id). Nothing was run. Use username and "
                 "password instead (the module logs in and out for you), or upgrade to Zabbix 6.4 or later."
                 % self.version_text
             )

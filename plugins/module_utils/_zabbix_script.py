@@ -211,7 +211,7 @@ def value_fields(result):
     if isinstance(value, str):
         try:
             fields["value_json"] = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     return fields
 
@@ -350,7 +350,7 @@ class ScriptRun:
 
     def _failure_message(self, script, results, failures):
         shown = failures[:5]
-        details = "; ".join("%s: %s" % (_label(r), r["error"]["message"]) for r in shown)
+        details = "; ".join("%s: %s" % (_label(r), r["error"]["message"].rstrip(".")) for r in shown)
         if len(failures) > len(shown):
             details += "; and %d more (see results)" % (len(failures) - len(shown))
         verb = "would fail" if self.check_mode else "failed"

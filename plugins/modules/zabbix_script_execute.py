@@ -20,6 +20,7 @@ author:
   - scriptbridge.core maintainers (@scriptbridge)
 extends_documentation_fragment:
   - scriptbridge.core.zabbix
+  - scriptbridge.core.transport
   - scriptbridge.core.attributes
   - scriptbridge.core.attributes.ACTIONGROUP_ZABBIX
 options:

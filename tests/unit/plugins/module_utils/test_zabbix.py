@@ -93,9 +93,9 @@ def test_parse_version_refuses_what_is_no_version(text):
 
 
 RULES = [
-    # version, auth header, login parameter, event targets, manualinput, URL scripts, 6.0 token bug
+    # version, auth header, login parameter, event targets, manualinput, URL scripts, 5.4/6.0 token bug
     ((5, 0, 30), False, "user", False, False, False, False),
-    ((5, 4, 12), False, "username", True, False, False, False),
+    ((5, 4, 12), False, "username", True, False, False, True),
     ((6, 0, 14), False, "username", True, False, False, True),
     ((6, 0, 40), False, "username", True, False, False, True),
     ((6, 4, 0), True, "username", True, False, True, False),
@@ -657,9 +657,9 @@ def test_require_passes_when_supported(monkeypatch):
     ("6.0.14", {"api_token": TOKEN}, True),
     ("6.0.14", {"username": "Admin", "password": "zabbix-pass"}, False),
     ("6.4.0", {"api_token": TOKEN}, False),
-    ("5.4.12", {"api_token": TOKEN}, False),
+    ("5.4.12", {"api_token": TOKEN}, True),
 ])
-def test_broken_token_execute_of_6_0(monkeypatch, version, params, refused):
+def test_broken_token_execute_of_5_4_and_6_0(monkeypatch, version, params, refused):
     client, fake = make_client(monkeypatch, version=version, **params)
     client.detect_version()
     if refused:
@@ -670,3 +670,21 @@ def test_broken_token_execute_of_6_0(monkeypatch, version, params, refused):
     else:
         client.refuse_broken_token_execute()
     assert fake.methods() == ["apiinfo.version"]
+
+
+@pytest.mark.parametrize("version, in_body, refused", [("6.0.14", True, False), ("7.0.5", True, False), ("7.2.3", False, True)])
+def test_http_basic_moves_the_credential_out_of_the_authorization_header(monkeypatch, version, in_body, refused):
+    client, fake = make_client(monkeypatch, version=version, api_token=TOKEN, http_username="web", http_password="web-pass")
+    client.detect_version()
+    if refused:
+        with pytest.raises(UnsupportedError) as caught:
+            client.login()
+        assert "HTTP Basic" in caught.value.message
+        assert fake.methods() == ["apiinfo.version"]
+        return
+    client.login()
+    fake.on("host.get", [])
+    client.call("host.get", {})
+    call = fake.calls[-1]
+    assert call.auth == TOKEN and in_body
+    assert "Authorization" not in (call.headers or {})
