@@ -735,3 +735,31 @@ def test_bad_options_fail_before_any_client_exists(zabbix):
     with pytest.raises(OptionError):
         ScriptRun(params_for(hosts=["web-01", "web-01"]), False, Redactor())
     assert zabbix.clients == []
+
+
+def make_lookups_meet(monkeypatch, timeout):
+    """Each lookup waits for the other one: a barrier that breaks when they run one after the other."""
+    both = threading.Barrier(2, timeout=timeout)
+    for name in ("script", "hosts_by_name"):
+        original = getattr(FakeClient, name)
+        monkeypatch.setattr(FakeClient, name, lambda self, *a, original=original, **k: (both.wait(), original(self, *a, **k))[1])
+
+
+def test_script_and_hosts_are_looked_up_at_the_same_time(zabbix, monkeypatch):
+    make_lookups_meet(monkeypatch, timeout=5)
+    outcome = run(zabbix, hosts=["web-01", "web-02"])
+    assert outcome["summary"]["succeeded"] == 2
+
+
+def test_with_concurrency_one_the_lookups_run_one_after_the_other(zabbix, monkeypatch):
+    make_lookups_meet(monkeypatch, timeout=0.3)
+    with pytest.raises(threading.BrokenBarrierError):
+        run(zabbix, hosts=["web-01", "web-02"], concurrency=1)
+
+
+def test_a_script_error_wins_when_both_lookups_fail(zabbix):
+    zabbix.script_error = NotFoundError("No script named 'Nope'")
+    with pytest.raises(NotFoundError) as caught:
+        run(zabbix, hosts=["web-01", "missing-host"])
+    assert "Nope" in caught.value.message
+    assert zabbix.calls("execute") == []
