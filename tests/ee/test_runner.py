@@ -113,3 +113,38 @@ def test_no_credential_reaches_the_job_output_or_artifacts(job):
     for secret in secrets:
         assert secret not in output
         assert secret not in artifacts
+
+
+@pytest.fixture(scope="module")
+def demo_job(installed, tmp_path_factory):
+    """The README's demo play, all of it, as one job through ansible-runner."""
+    data = tmp_path_factory.mktemp("demo_private_data_dir")
+    (data / "project").mkdir()
+    shutil.copy(ROOT / "demo" / "remediation.yml", data / "project" / "remediation.yml")
+    shutil.copytree(HERE / "inventory", data / "inventory")
+    with ZabbixSimulator(version="7.0", hosts=20) as zabbix, SuperOfficeSimulator(mode="onsite") as superoffice:
+        envvars = {
+            "ANSIBLE_COLLECTIONS_PATH": str(installed),
+            "ANSIBLE_NOCOLOR": "1",
+            "ZABBIX_URL": zabbix.url,
+            "ZABBIX_API_TOKEN": API_TOKEN,
+            "SUPEROFFICE_URL": superoffice.url,
+            "SUPEROFFICE_USERNAME": superoffice_sim.USERNAME,
+            "SUPEROFFICE_PASSWORD": superoffice_sim.PASSWORD,
+            "PATH": "%s:%s" % (BIN, os.environ.get("PATH", "")),
+        }
+        (data / "env").mkdir()
+        (data / "env" / "envvars").write_text(json.dumps(envvars))
+        runner = ansible_runner.run(private_data_dir=str(data), playbook="remediation.yml", quiet=True, timeout=600)
+        yield runner, zabbix.stats(), superoffice.stats()
+
+
+def test_the_demo_play_runs_as_a_job(demo_job):
+    runner, zabbix, superoffice = demo_job
+    assert runner.status == "successful" and runner.rc == 0, runner.stdout.read()
+    # blocked and nothing to do ran no script; the remediation ran Echo host (10) on three hosts, the failure
+    # Server failure (12) on two, and the problem tickets Event echo (16) on two events
+    ran = sorted((e["scriptid"], e.get("eventid") or e["hostid"]) for e in zabbix["executions"])
+    assert ran == [("10", "20001"), ("10", "20002"), ("10", "20003"), ("12", "20004"), ("12", "20005"),
+                   ("16", "1003"), ("16", "1004")]
+    assert [r["status"] for r in superoffice["reports"]] == ["blocked", "nothing_to_do", "succeeded", "failed"]
