@@ -96,9 +96,9 @@ class JsonRpcClient:
         envelope = {"jsonrpc": "2.0", "method": method, "params": params, "id": request_id}
         if auth is not None:
             envelope["auth"] = auth
-        unknown = not self.read_only(method)
+        acts = not self.read_only(method)
         response = self.transport.request("POST", self.url, payload=envelope, headers=headers, content_type=CONTENT_TYPE,
-                                          acts=unknown)
+                                          acts=acts)
         where = display_url(self.url)
         if response.status in (401, 403):
             raise AuthError(
@@ -111,45 +111,45 @@ class JsonRpcClient:
                 "%s answered HTTP %s %s to %s: %s" % (where, response.status, response.reason, method, response.excerpt()),
                 status=response.status,
                 # A server error after the request arrived says nothing about what ran.
-                may_have_run=unknown and response.status >= 500 and response.status not in (503,),
+                may_have_run=acts and response.status >= 500 and response.status not in (503,),
             )
         if not response.content.strip():
             raise ProtocolError("%s answered %s with an empty body; is %s a JSON-RPC API endpoint?" % (where, method, where),
-                                may_have_run=unknown)
-        return self._unwrap(method, request_id, response, where, unknown)
+                                may_have_run=acts)
+        return self._unwrap(method, request_id, response, where, acts)
 
-    def _unwrap(self, method, request_id, response, where, unknown):
+    def _unwrap(self, method, request_id, response, where, acts):
         """The ``result`` of the envelope, its ``error`` as a ``JsonRpcError``, or a ``ProtocolError``.
 
-        A body that is not the envelope of this call leaves its outcome unknown.
+        A body that is not the envelope of this call leaves its outcome acts.
         """
         try:
             body = json.loads(response.text)
         except (ValueError, RecursionError):
             raise ProtocolError("%s answered %s with HTTP %s and a body that is not JSON: %s"
-                                % (where, method, response.status, response.excerpt()), may_have_run=unknown)
+                                % (where, method, response.status, response.excerpt()), may_have_run=acts)
         if not isinstance(body, dict):
             raise ProtocolError("%s answered %s with %s instead of a JSON-RPC object." % (where, method, type(body).__name__),
-                                may_have_run=unknown)
+                                may_have_run=acts)
         if body.get("jsonrpc") != "2.0":
             raise ProtocolError("%s answered %s without \"jsonrpc\": \"2.0\"; is this a JSON-RPC API?" % (where, method),
-                                may_have_run=unknown)
+                                may_have_run=acts)
         if body.get("id") != request_id:
             raise ProtocolError(
                 "%s answered %s with id %s, but the request had id %r."
                 % (where, method, body_excerpt(response.redactor.scrub(repr(body.get("id"))), 60), request_id),
-                may_have_run=unknown,
+                may_have_run=acts,
             )
         has_result, has_error = "result" in body, "error" in body
         if has_result == has_error:
             raise ProtocolError("%s answered %s with %s." % (
-                where, method, "both result and error" if has_result else "neither result nor error"), may_have_run=unknown)
+                where, method, "both result and error" if has_result else "neither result nor error"), may_have_run=acts)
         if has_result:
             return body["result"]
         error = body["error"]
         if not isinstance(error, dict) or not isinstance(error.get("code"), int):
             raise ProtocolError("%s answered %s with a malformed error object: %s"
-                                % (where, method, body_excerpt(response.redactor.scrub(str(error)))), may_have_run=unknown)
+                                % (where, method, body_excerpt(response.redactor.scrub(str(error)))), may_have_run=acts)
         # Servers echo requests in their errors: mask what the call sent before it goes anywhere.
         scrub = response.redactor.scrub
         exc = JsonRpcError(method, error["code"], scrub(str(error.get("message", ""))), scrub(error.get("data")))

@@ -19,7 +19,6 @@ __metaclass__ = type
 
 import json
 import re
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
@@ -261,14 +260,10 @@ class ScriptRun:
         """The script, checked, and the targets.
 
         Both questions go out at the same time, so that they cost one round
-        trip instead of two. The script is asked first and the answers are
-        judged in the fixed order (the script first), so the outcome is the
-        same as one after the other.
+        trip instead of two. The answers are judged in a fixed order, the
+        script first, so the outcome is the same as asking one after the other.
         """
-        asked = threading.Event()
-
         def find_script():
-            asked.set()
             return self.client.script(script_id=self.params.get("script_id"), name=self.params.get("script"),
                                       menu_path=self.params.get("menu_path"))
 
@@ -278,7 +273,6 @@ class ScriptRun:
             return script, self._resolve_targets()
         with ThreadPoolExecutor(max_workers=2) as pool:
             script_answer = pool.submit(find_script)
-            asked.wait()
             targets_answer = pool.submit(self._resolve_targets)
             script = script_answer.result()
             check_script(script, self.kind, self.manualinput, rules)
@@ -307,16 +301,13 @@ class ScriptRun:
     def _predict(self, script, targets):
         """What would run: every check the API offers without running anything."""
         problem = validate_manualinput(script, self.manualinput)
-        scriptid = script["scriptid"]
-        hostids = [t.host_id for t in targets if t.host_id]
-        allowed = {}
+        allowed = set()
         if problem is None:
-            allowed = dict(zip(hostids, ordered_map(
-                lambda h: self.client.script_runs_on(scriptid, h), hostids, self.concurrency)))
+            allowed = self.client.hosts_script_runs_on(script, [t.host_id for t in targets if t.host_id])
         results = []
         for target in targets:
             error = problem
-            if error is None and target.host_id and not allowed[target.host_id]:
+            if error is None and target.host_id and target.host_id not in allowed:
                 error = "Script %r cannot run on %s: it is limited to other host groups, or this user may not run it there." % (
                     script.get("name"), target.label)
             entry = target.result(would_execute=error is None, failed=error is not None, _ran=False)

@@ -90,7 +90,7 @@ options:
 notes:
   - Zabbix scripts are not idempotent. The task reports RV(ignore:changed) when the script ran on any target.
   - In check mode nothing runs. The module resolves the script and targets, checks that the script's scope fits the
-    targets, that it is not a URL script, that Zabbix offers it on every host (C(script.get) with C(hostids)), and
+    targets, that it is not a URL script, that Zabbix offers it on every host (one C(host.get) limited to the script's host group and access), and
     that O(manualinput) passes the script's validator where Python can evaluate it.
 seealso:
   - name: script.execute

@@ -180,6 +180,8 @@ def test_check_mode_runs_nothing(zbx):
     assert [r["would_execute"] for r in result["results"]] == [True, True, True]
     assert all("value" not in r for r in result["results"])
     assert stats["executions"] == [] and "script.execute" not in stats["methods"]
+    # the targets and where the script applies: one bulk host.get each, however many hosts
+    assert stats["methods"]["host.get"] == 2 and stats["methods"]["script.get"] == 1
 
 
 def test_check_mode_finds_hosts_the_script_does_not_apply_to(zbx):

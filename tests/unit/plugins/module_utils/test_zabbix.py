@@ -607,30 +607,36 @@ def test_execute_sends_only_what_is_given(monkeypatch):
                                               {"scriptid": "3", "eventid": "8812", "manualinput": "5"}]
 
 
-# Zabbix's script.get keeps a script when its host group holds ANY of the hostids
-# (CScript::get: "s.groupid IN (groups of the given hosts) OR s.groupid IS NULL").
-GROUP_OF_HOST = {"10501": "web", "10502": "web", "10084": "servers"}
+# A script is offered on the hosts of its host group where the user has the access it asks for.
+GROUP_OF_HOST = {"10501": "5", "10502": "5", "10084": "4"}
+EDITABLE = {"10501", "10084"}
 
 
-def make_script_get_by_hosts(script_group):
-    def answer(call):
-        groups = set(GROUP_OF_HOST[h] for h in call.params["hostids"])
-        if script_group is None or script_group in groups:
-            return [{"scriptid": s} for s in call.params["scriptids"]]
-        return []
-    return answer
+def host_get_with_groups_and_rights(call):
+    return [{"hostid": h} for h in call.params["hostids"]
+            if ("groupids" not in call.params or GROUP_OF_HOST[h] in call.params["groupids"])
+            and (not call.params.get("editable") or h in EDITABLE)]
 
 
-@pytest.mark.parametrize("script_group, hostid, expected", [
-    (None, "10084", True),
-    ("web", "10501", True),
-    ("web", "10084", False),
+@pytest.mark.parametrize("script, expected, params", [
+    ({"scriptid": "7", "groupid": "0", "host_access": "2"}, {"10501", "10502", "10084"}, {}),
+    ({"scriptid": "7", "groupid": "5", "host_access": "2"}, {"10501", "10502"}, {"groupids": ["5"]}),
+    ({"scriptid": "7", "groupid": "0", "host_access": "3"}, {"10501", "10084"}, {"editable": True}),
+    ({"scriptid": "7", "groupid": "5", "host_access": "3"}, {"10501"}, {"groupids": ["5"], "editable": True}),
 ])
-def test_script_runs_on_asks_about_one_host(monkeypatch, script_group, hostid, expected):
+def test_hosts_a_script_runs_on_in_one_call(monkeypatch, script, expected, params):
     client, fake = logged_in(monkeypatch)
-    fake.on("script.get", make_script_get_by_hosts(script_group))
-    assert client.script_runs_on("7", hostid) is expected
-    assert [c.params["hostids"] for c in fake.calls if c.method == "script.get"] == [[hostid]]
+    fake.on("host.get", host_get_with_groups_and_rights)
+    assert client.hosts_script_runs_on(script, ["10501", "10502", "10084"]) == expected
+    calls = fake.called("host.get")
+    assert len(calls) == 1
+    assert dict((k, v) for k, v in calls[0].params.items() if k in ("groupids", "editable")) == params
+
+
+def test_hosts_a_script_runs_on_asks_nothing_for_no_hosts(monkeypatch):
+    client, fake = logged_in(monkeypatch)
+    assert client.hosts_script_runs_on({"scriptid": "7", "groupid": "5"}, []) == set()
+    assert fake.called("host.get") == []
 
 
 @pytest.mark.parametrize("feature, version, message", [

@@ -394,9 +394,9 @@ class FakeClient:
         return [{"eventid": e, "hosts": [{"hostid": self.world.events[e][0], "host": self.world.events[e][1]}]}
                 for e in eventids]
 
-    def script_runs_on(self, scriptid, hostid):
-        self.world.record("script_runs_on", scriptid, hostid)
-        return self.world.runs_on is None or hostid in self.world.runs_on
+    def hosts_script_runs_on(self, script, hostids):
+        self.world.record("hosts_script_runs_on", script["scriptid"], list(hostids))
+        return set(h for h in hostids if self.world.runs_on is None or h in self.world.runs_on)
 
     def execute(self, scriptid, hostid=None, eventid=None, manualinput=None):
         world = self.world
@@ -557,7 +557,8 @@ def test_check_mode_never_executes(zabbix):
         {"host_id": "10502", "host": "web-02", "event_id": None, "would_execute": True, "failed": False},
     ]
     assert outcome["summary"] == {"total": 2, "succeeded": 2, "failed": 0}
-    assert zabbix.calls("script_runs_on") == [("script_runs_on", "5", "10501"), ("script_runs_on", "5", "10502")]
+    # one bulk question for all hosts
+    assert zabbix.calls("hosts_script_runs_on") == [("hosts_script_runs_on", "5", ["10501", "10502"])]
     assert "failed" not in outcome
 
 
