@@ -19,8 +19,8 @@ venv: $(VENV)/.installed
 link:
 	@mkdir -p $(dir $(LINK)) && [ -L $(LINK) ] || ln -sfn $(CURDIR) $(LINK)
 
-demo: venv
-	python demo/run.py
+demo: venv link
+	PYTHONPATH=$(COLLECTIONS) python demo/run.py
 
 test: lint sanity unit playbook molecule changelog-lint docs ee compat reliability
 
@@ -30,7 +30,7 @@ lint: venv link
 sanity: venv
 	VENV=$(abspath $(VENV)) tests/ci/sanity.sh
 
-unit: venv
+unit: venv link
 	python -m pytest -q tests/unit $(PYTEST_ARGS)
 
 playbook: venv link
@@ -62,7 +62,7 @@ compat: venv link
 BENCH_ARGS ?=
 .PHONY: benchmark
 benchmark: venv link
-	python benchmarks/fanout.py $(BENCH_ARGS)
+	PYTHONPATH=$(COLLECTIONS) python benchmarks/fanout.py $(BENCH_ARGS)
 
 # Changelog fragments and changelog.yaml lint clean; CHANGELOG.rst is up to date; the next release notes render.
 changelog-lint: venv

@@ -5,8 +5,9 @@
 
 Three ways of running things, each measured the way it is used:
 
-- ``Simulator``: ``tests/simulators/zabbix_sim.py`` in its own process, so that
-  its threads do not share an interpreter with what is measured;
+- ``Simulator``: ``tests/simulators/zabbix_sim.py`` in its own process (started by
+  ``tests/simulators/launcher.py``), so that its threads do not share an
+  interpreter with what is measured;
 - ``run_playbook``: a real ``ansible-playbook`` whose tasks are timed by the
   ``bench_timing`` callback (task start to result, so ansible-playbook's own
   start-up is left out for every variant alike);
@@ -16,7 +17,6 @@ Three ways of running things, each measured the way it is used:
   high-water mark of that one process).
 """
 
-import importlib.util
 import json
 import os
 import re
@@ -25,8 +25,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+try:
+    from ansible_collections.scriptbridge.core.tests.simulators import zabbix_sim
+    from ansible_collections.scriptbridge.core.tests.simulators.launcher import SimulatorError, SimulatorProcess
+except ImportError as error:
+    raise SystemExit("The collection is not importable (%s): run 'make benchmark' from the repository root, "
+                     "or put build/collections on PYTHONPATH after 'make link'." % error)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -34,8 +40,6 @@ COLLECTIONS = ROOT / "build" / "collections"
 LINK = COLLECTIONS / "ansible_collections" / "scriptbridge" / "core"
 PLAYBOOKS = HERE / "playbooks"
 CALLBACKS = HERE / "callback_plugins"
-SIMULATOR_SOURCE = ROOT / "tests" / "simulators" / "zabbix_sim.py"
-SIMULATOR = SIMULATOR_SOURCE
 BIN = Path(sys.executable).parent
 MODULE = "ansible_collections.scriptbridge.core.plugins.modules.zabbix_script_execute"
 URI_MODULE = "ansible.modules.uri"
@@ -66,10 +70,7 @@ def ensure_collection_link():
 
 def simulator_token():
     """The simulator's valid API token (a constant of the simulator)."""
-    spec = importlib.util.spec_from_file_location("zabbix_sim", str(SIMULATOR_SOURCE))
-    simulator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(simulator)
-    return simulator.API_TOKEN
+    return zabbix_sim.API_TOKEN
 
 
 def clean_env(extra=None):
@@ -92,38 +93,19 @@ class Simulator:
         self.latency = latency
         self.workdir = Path(workdir)
         self.url = None
-        self._proc = None
-        self._log = None
+        self._process = None
 
     def __enter__(self):
-        port_file = self.workdir / "simulator.url"
-        if port_file.exists():
-            port_file.unlink()
-        self._log = open(self.workdir / "simulator.log", "w")  # pylint: disable=consider-using-with
-        self._proc = subprocess.Popen(  # pylint: disable=consider-using-with
-            [sys.executable, str(SIMULATOR), "--version", self.version, "--hosts", str(self.hosts),
-             "--latency", str(self.latency), "--port", "0", "--port-file", str(port_file)],
-            stdout=self._log, stderr=subprocess.STDOUT, env=clean_env(),
-        )
-        deadline = time.monotonic() + 30
-        while not port_file.exists():
-            if self._proc.poll() is not None or time.monotonic() > deadline:
-                self.__exit__()
-                raise BenchmarkError("the simulator did not start; see %s" % (self.workdir / "simulator.log"))
-            time.sleep(0.05)
-        self.url = port_file.read_text().strip()
+        self._process = SimulatorProcess("zabbix", "--version", self.version, "--hosts", str(self.hosts),
+                                         "--latency", str(self.latency), workdir=self.workdir, env=clean_env())
+        try:
+            self.url = self._process.start().url
+        except SimulatorError as error:
+            raise BenchmarkError("the simulator did not start; see %s" % self._process.log_file) from error
         return self
 
     def __exit__(self, *exc_info):
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-        if self._log is not None:
-            self._log.close()
+        self._process.stop()
 
     def host_name(self, k):
         """The technical name of fixture host k (the simulator pads to the width of its host count)."""
@@ -134,11 +116,7 @@ class Simulator:
         return str(20000 + k)
 
     def control(self, action, payload=None):
-        data = None if payload is None else json.dumps(payload).encode("utf-8")
-        request = urllib.request.Request("%s/_sim/%s" % (self.url, action), data=data,
-                                         method="GET" if data is None else "POST")
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return json.load(answer)
+        return self._process.control(action, payload)
 
     def reset(self):
         self.control("reset", {})

@@ -1,31 +1,34 @@
 """Run the demo: start both bundled simulators, run the demo plays one by one, say what happened.
 
-Usage (from the repository root): ``make demo`` or ``.venv/bin/python demo/run.py``.
+Usage (from the repository root): ``make demo``, which links the working tree as
+``build/collections/ansible_collections/scriptbridge/core`` and runs this file with
+``build/collections`` on ``PYTHONPATH``.
 
 Each play of ``demo/remediation.yml`` runs on its own (``--tags``), with both
 simulators reset before, so that what the servers received is told step by
 step. The full Ansible output goes to ``build/demo/ansible.log``.
 """
 
-import importlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import urllib.request
 from pathlib import Path
+
+try:
+    # The simulators live with the tests; their credentials are module constants.
+    from ansible_collections.scriptbridge.core.tests.simulators import superoffice_sim as SUPEROFFICE_SIM
+    from ansible_collections.scriptbridge.core.tests.simulators import zabbix_sim as ZABBIX_SIM
+    from ansible_collections.scriptbridge.core.tests.simulators.launcher import SimulatorError, SimulatorProcess
+except ImportError as error:
+    raise SystemExit("The collection is not importable (%s): run 'make demo' from the repository root." % error)
 
 ROOT = Path(__file__).resolve().parents[1]
 COLLECTIONS = ROOT / "build" / "collections"
 CALLBACKS = ROOT / "tests" / "playbook" / "callback_plugins"
 LOG = ROOT / "build" / "demo" / "ansible.log"
 BIN = Path(sys.executable).parent
-
-# The simulators live with the tests; their credentials are module constants.
-sys.path.insert(0, str(ROOT / "tests"))
-SUPEROFFICE_SIM = importlib.import_module("simulators.superoffice_sim")
-ZABBIX_SIM = importlib.import_module("simulators.zabbix_sim")
 
 REPORT_SCRIPT = "Remediation report (CRMScript 9)"
 STEPS = (
@@ -36,43 +39,6 @@ STEPS = (
     ("problem_ticket", "Zabbix has two problems on host-001 (events 1003 and 1004); each should reach the CRM\n"
                        "   (the bundled CRM has no ticket script: 'Echo parameters' stands in for one)."),
 )
-
-
-def link_collection():
-    """Make the working tree importable as ansible_collections.scriptbridge.core."""
-    link = COLLECTIONS / "ansible_collections" / "scriptbridge" / "core"
-    if not link.is_symlink() and not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(ROOT)
-
-
-def start_simulator(script, marker, *args):
-    """Start a simulator process and return it with the URL it printed."""
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "simulators" / script), "--port", "0", *args],
-        stdout=subprocess.PIPE, text=True,
-    )
-    for line in proc.stdout:
-        if line.startswith(marker + "="):
-            return proc, line.strip().split("=", 1)[1]
-    proc.wait()
-    raise SystemExit("%s did not start (exit code %s)" % (script, proc.returncode))
-
-
-def stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def control(root_url, action, method="GET"):
-    request = urllib.request.Request(root_url + "/_sim/" + action, method=method,
-                                     data=b"{}" if method == "POST" else None)
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.load(answer)
 
 
 def host_name(hostid):
@@ -156,59 +122,60 @@ def tell_tickets(so_seen, outcome):
 
 
 def main():
-    link_collection()
     LOG.parent.mkdir(parents=True, exist_ok=True)
     LOG.write_text("")
-    zabbix, zabbix_url = start_simulator("zabbix_sim.py", "ZABBIX_SIM_URL", "--version", "7.0", "--hosts", "20")
-    superoffice = None
     try:
-        superoffice, superoffice_url = start_simulator("superoffice_sim.py", "SUPEROFFICE_SIM_URL", "--mode", "onsite")
-        superoffice_root = superoffice_url.rsplit("/", 1)[0]
-        print("Started a simulated Zabbix 7.0 API at %s" % zabbix_url)
-        print("Started a simulated SuperOffice CRM at %s\n" % superoffice_url, flush=True)
-        env = dict(
-            os.environ,
-            ZABBIX_URL=zabbix_url, ZABBIX_API_TOKEN=ZABBIX_SIM.API_TOKEN,
-            SUPEROFFICE_URL=superoffice_url, SUPEROFFICE_USERNAME=SUPEROFFICE_SIM.USERNAME,
-            SUPEROFFICE_PASSWORD=SUPEROFFICE_SIM.PASSWORD,
-            ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_NOCOLOR="1",
-            ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS), ANSIBLE_CALLBACKS_ENABLED="result_log",
-            ANSIBLE_CALLBACK_RESULT_FORMAT="yaml",
-        )
-        failures = 0
-        for number, (tag, story) in enumerate(STEPS, 1):
-            control(zabbix_url, "reset", "POST")
-            control(superoffice_root, "reset", "POST")
-            print("%d. %s" % (number, story))
-            returncode, outcome = run_step(tag, env)
-            zbx_seen = control(zabbix_url, "stats")
-            so_seen = control(superoffice_root, "stats")
-            if tag == "problem_ticket":
-                tell_zabbix(zbx_seen, outcome)
-                tell_tickets(so_seen, outcome)
+        with SimulatorProcess("zabbix", "--version", "7.0", "--hosts", "20") as zabbix, \
+                SimulatorProcess("superoffice", "--mode", "onsite") as superoffice:
+            return demonstrate(zabbix, superoffice)
+    except SimulatorError as error:
+        raise SystemExit("A simulator did not start: %s" % error) from None
+
+
+def demonstrate(zabbix, superoffice):
+    """Run the steps against the running simulators; returns the exit code."""
+    zabbix_url, superoffice_url = zabbix.url, superoffice.url
+    print("Started a simulated Zabbix 7.0 API at %s" % zabbix_url)
+    print("Started a simulated SuperOffice CRM at %s\n" % superoffice_url, flush=True)
+    env = dict(
+        os.environ,
+        ZABBIX_URL=zabbix_url, ZABBIX_API_TOKEN=ZABBIX_SIM.API_TOKEN,
+        SUPEROFFICE_URL=superoffice_url, SUPEROFFICE_USERNAME=SUPEROFFICE_SIM.USERNAME,
+        SUPEROFFICE_PASSWORD=SUPEROFFICE_SIM.PASSWORD,
+        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_NOCOLOR="1",
+        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS), ANSIBLE_CALLBACKS_ENABLED="result_log",
+        ANSIBLE_CALLBACK_RESULT_FORMAT="yaml",
+    )
+    failures = 0
+    for number, (tag, story) in enumerate(STEPS, 1):
+        zabbix.reset()
+        superoffice.reset()
+        print("%d. %s" % (number, story))
+        returncode, outcome = run_step(tag, env)
+        zbx_seen = zabbix.stats()
+        so_seen = superoffice.stats()
+        if tag == "problem_ticket":
+            tell_zabbix(zbx_seen, outcome)
+            tell_tickets(so_seen, outcome)
+        else:
+            tell_handlers(so_seen)
+            if outcome.get("blocked"):
+                say("CRM: a handler BLOCKED the event: %r." % outcome.get("message"))
+            elif outcome.get("script"):
+                say("CRM: the handlers answered %r and asked for %s on %s." % (
+                    outcome.get("message"), outcome["script"], ", ".join(outcome["hosts"])))
             else:
-                tell_handlers(so_seen)
-                if outcome.get("blocked"):
-                    say("CRM: a handler BLOCKED the event: %r." % outcome.get("message"))
-                elif outcome.get("script"):
-                    say("CRM: the handlers answered %r and asked for %s on %s." % (
-                        outcome.get("message"), outcome["script"], ", ".join(outcome["hosts"])))
-                else:
-                    say("CRM: the handlers asked for no Zabbix script.")
-                tell_zabbix(zbx_seen, outcome)
-                tell_reports(so_seen)
-                say("Role outcome: %s. %s" % (outcome.get("status", "?"), outcome.get("msg", "")))
-            if returncode != 0:
-                failures += 1
-                say("The play FAILED (exit code %d); see %s" % (returncode, LOG.relative_to(ROOT)))
-            print(flush=True)
-        print("Ansible's own output: %s" % LOG.relative_to(ROOT))
-        print("Demo %s." % ("finished" if not failures else "FAILED (%d of %d plays failed)" % (failures, len(STEPS))))
-        return 1 if failures else 0
-    finally:
-        if superoffice is not None:
-            stop(superoffice)
-        stop(zabbix)
+                say("CRM: the handlers asked for no Zabbix script.")
+            tell_zabbix(zbx_seen, outcome)
+            tell_reports(so_seen)
+            say("Role outcome: %s. %s" % (outcome.get("status", "?"), outcome.get("msg", "")))
+        if returncode != 0:
+            failures += 1
+            say("The play FAILED (exit code %d); see %s" % (returncode, LOG.relative_to(ROOT)))
+        print(flush=True)
+    print("Ansible's own output: %s" % LOG.relative_to(ROOT))
+    print("Demo %s." % ("finished" if not failures else "FAILED (%d of %d plays failed)" % (failures, len(STEPS))))
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

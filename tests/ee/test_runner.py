@@ -20,9 +20,9 @@ from pathlib import Path
 import ansible_runner
 import pytest
 
-from simulators import superoffice_sim
-from simulators.superoffice_sim import SuperOfficeSimulator
-from simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
+from ansible_collections.scriptbridge.core.tests.simulators import superoffice_sim
+from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import SuperOfficeSimulator
+from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from ansible_runner_helpers import ROOT, ansible_env
-from simulators.superoffice_sim import SuperOfficeSimulator
-from simulators.zabbix_sim import ZabbixSimulator
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import ROOT, ansible_env
+from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import SuperOfficeSimulator
+from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import ZabbixSimulator
 
 PAGE = ROOT / "docs" / "quickstart.md"
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```\n", re.M | re.S)

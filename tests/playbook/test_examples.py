@@ -25,10 +25,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_runner_helpers import BIN, ROOT, Run, ansible_env
-from simulators import superoffice_sim
-from simulators.superoffice_sim import SuperOfficeSimulator
-from simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import BIN, ROOT, Run, ansible_env
+from ansible_collections.scriptbridge.core.tests.simulators import superoffice_sim
+from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import SuperOfficeSimulator
+from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 
 MODULES = ["zabbix_script_execute", "superoffice_crmscript_execute", "superoffice_event_handlers"]
 OUR_MODULES = {"scriptbridge.core." + m for m in MODULES}

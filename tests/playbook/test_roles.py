@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from ansible_runner_helpers import ROOT, run_play
-from simulators.superoffice_sim import PASSWORD, USERNAME, SuperOfficeSimulator
-from simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import ROOT, run_play
+from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import PASSWORD, USERNAME, SuperOfficeSimulator
+from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 
 
 @pytest.fixture(scope="module")

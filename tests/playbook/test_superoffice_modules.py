@@ -19,10 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ansible_runner_helpers import run_adhoc, run_play
-from simulators.superoffice_sim import (
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_adhoc, run_play
+from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import (
     ACCESS_TOKEN, APP_TOKEN, PASSWORD, SCRIPTS, TICKET, USERNAME, XSRF_TOKEN, SuperOfficeSimulator)
-from simulators.swagger import find_operation, validate_exchange
+from ansible_collections.scriptbridge.core.tests.simulators.swagger import find_operation, validate_exchange
 
 C = "scriptbridge.core.superoffice_crmscript_execute"
 E = "scriptbridge.core.superoffice_event_handlers"

@@ -7,8 +7,8 @@ assert both what the module returned and what the server received.
 
 import pytest
 
-from ansible_runner_helpers import run_adhoc, run_play, only_result
-from simulators.zabbix_sim import API_TOKEN, EXPIRED_API_TOKEN, ZabbixSimulator
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_adhoc, run_play, only_result
+from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, EXPIRED_API_TOKEN, ZabbixSimulator
 
 MODULE = "scriptbridge.core.zabbix_script_execute"
 VERSIONS = ["5.0", "6.0", "6.4", "7.0", "7.2"]

@@ -7,7 +7,7 @@ one cannot reuse or replace.
 
 import pytest
 
-from realzabbix import URL, Fixture, Observer, ZabbixApi, answering
+from ansible_collections.scriptbridge.core.tests.real_zabbix.realzabbix import URL, Fixture, Observer, ZabbixApi, answering
 
 
 @pytest.fixture(scope="session")

@@ -16,9 +16,9 @@ import re
 
 import pytest
 
-from realzabbix import ADMIN, OPERATOR, ZabbixApi
-from playbook.ansible_runner_helpers import run_play
-from simulators.zabbix_sim import API_TOKEN, EXPIRED_API_TOKEN, ZabbixSimulator
+from ansible_collections.scriptbridge.core.tests.real_zabbix.realzabbix import ADMIN, OPERATOR, ZabbixApi
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_play
+from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, EXPIRED_API_TOKEN, ZabbixSimulator
 
 MODULE = "scriptbridge.core.zabbix_script_execute"
 UNKNOWN_ID = "987654"

@@ -11,8 +11,8 @@ module's word.
 
 import pytest
 
-from playbook.ansible_runner_helpers import only_result, run_adhoc, run_play
-from realzabbix import FAN_OUT_HOSTS, OPERATOR, SERVER_HOSTID, URL
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import only_result, run_adhoc, run_play
+from ansible_collections.scriptbridge.core.tests.real_zabbix.realzabbix import FAN_OUT_HOSTS, OPERATOR, SERVER_HOSTID, URL
 
 MODULE = "scriptbridge.core.zabbix_script_execute"
 AUTH = dict(OPERATOR, url=URL)

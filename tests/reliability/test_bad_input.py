@@ -32,10 +32,10 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._http import (
 from ansible_collections.scriptbridge.core.plugins.module_utils._jsonrpc import JsonRpcClient
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice import SuperOfficeClient
 from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import classify
-from ansible_runner_helpers import run_play
-from reliability_helpers import CRMSCRIPT, EVENT_HANDLERS, ZABBIX, no_traceback
-from simulators.superoffice_sim import TICKET, SuperOfficeSimulator
-from simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_play
+from ansible_collections.scriptbridge.core.tests.reliability.reliability_helpers import CRMSCRIPT, EVENT_HANDLERS, ZABBIX, no_traceback
+from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import TICKET, SuperOfficeSimulator
+from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 
 DROP = object()
 LONG_NAME = "host-" + "x" * 5000

@@ -21,11 +21,11 @@ The rules under test (docs/reliability.md):
 
 import pytest
 
-from ansible_runner_helpers import run_play
-from reliability_helpers import CRMSCRIPT, EVENT_HANDLERS, EXECUTION, ZABBIX, no_traceback, says_may_have_run
-from simulators.faults import Fault, FaultProxy
-from simulators.superoffice_sim import PASSWORD, USERNAME, SuperOfficeSimulator
-from simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_play
+from ansible_collections.scriptbridge.core.tests.reliability.reliability_helpers import CRMSCRIPT, EVENT_HANDLERS, EXECUTION, ZABBIX, no_traceback, says_may_have_run
+from ansible_collections.scriptbridge.core.tests.simulators.faults import Fault, FaultProxy
+from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import PASSWORD, USERNAME, SuperOfficeSimulator
+from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 
 ZABBIX_PASSWORD_LOGIN = {"username": "operator", "password": "operator-pass"}
 FIVE_HOSTS = ["host-001", "host-002", "host-003", "host-004", "host-005"]

@@ -15,10 +15,10 @@ import collections
 
 import pytest
 
-from ansible_runner_helpers import run_play
-from reliability_helpers import ZABBIX, no_traceback, says_may_have_run
-from simulators.faults import Fault, FaultProxy
-from simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_play
+from ansible_collections.scriptbridge.core.tests.reliability.reliability_helpers import ZABBIX, no_traceback, says_may_have_run
+from ansible_collections.scriptbridge.core.tests.simulators.faults import Fault, FaultProxy
+from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 
 TARGETS = 1000
 CONCURRENCY = 20

@@ -31,11 +31,11 @@ from urllib.parse import quote
 
 import pytest
 
-from ansible_runner_helpers import run_play
-from reliability_helpers import CRMSCRIPT, EVENT_HANDLERS, ZABBIX, no_traceback
-from simulators.faults import Fault, FaultProxy
-from simulators import superoffice_sim as so
-from simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_play
+from ansible_collections.scriptbridge.core.tests.reliability.reliability_helpers import CRMSCRIPT, EVENT_HANDLERS, ZABBIX, no_traceback
+from ansible_collections.scriptbridge.core.tests.simulators.faults import Fault, FaultProxy
+from ansible_collections.scriptbridge.core.tests.simulators import superoffice_sim as so
+from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -20,11 +20,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_runner_helpers import run_play
-from reliability_helpers import CRMSCRIPT, EVENT_HANDLERS, ZABBIX, no_traceback
-from simulators.faults import FaultProxy
-from simulators.superoffice_sim import TICKET, SuperOfficeSimulator
-from simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_play
+from ansible_collections.scriptbridge.core.tests.reliability.reliability_helpers import CRMSCRIPT, EVENT_HANDLERS, ZABBIX, no_traceback
+from ansible_collections.scriptbridge.core.tests.simulators.faults import FaultProxy
+from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import TICKET, SuperOfficeSimulator
+from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 
 # The tests share one module-scoped run: keep them on one worker (pytest -n 2 --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("tls")

@@ -121,21 +121,20 @@ endpoints for out-of-process use (no auth, at the root and below the base URL al
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import copy
 import json
 import re
-import signal
-import socket
 import sys
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+
+from ansible_collections.scriptbridge.core.tests.simulators.base import (
+    HttpSimulator, Reply, Request, argument_parser, serve)
 
 USERNAME = "tje0"
 PASSWORD = "Tje0"
@@ -826,8 +825,12 @@ _CONFIG_KEYS = ("latency", "slow_seconds", "crmscript_agent_restricted", "expect
 
 
 # The public surface is what tests need; splitting it would only scatter it.
-class SuperOfficeSimulator:  # pylint: disable=too-many-instance-attributes,too-many-public-methods
+class SuperOfficeSimulator(HttpSimulator):  # pylint: disable=too-many-instance-attributes,too-many-public-methods
     """A SuperOffice WebAPI on a local port. See the module docstring for what it serves."""
+
+    server_version = "SuperOfficeSimulator/1.0"
+    methods = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD")
+    thread_name = "superoffice-sim"
 
     def __init__(self, mode: str = "onsite",  # pylint: disable=too-many-arguments
                  latency: float = 0.0, *, host: str = "127.0.0.1", port: int = 0,
@@ -854,8 +857,6 @@ class SuperOfficeSimulator:  # pylint: disable=too-many-instance-attributes,too-
                                 "crmscript_agent_restricted": False, "expected_host": None}
         self._initial_config.update(options)
         self._lock = threading.RLock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._config: dict[str, Any] = {}
         self._scripts: dict[int, Script] = {}
         self._handlers: dict[str, EventHandler] = {}
@@ -865,60 +866,7 @@ class SuperOfficeSimulator:  # pylint: disable=too-many-instance-attributes,too-
         self._reports: list[dict] = []
         self._by_endpoint: dict[str, int] = {}
         self._connections = 0
-        self._open_sockets: set[socket.socket] = set()
         self.reset()
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> SuperOfficeSimulator:
-        """Bind the port and serve in a daemon thread."""
-        if self._server is not None:
-            return self
-        self._server = _Server((self.host, self._requested_port), _Handler, self)
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        name="superoffice-sim", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and drop kept-alive connections."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        with self._lock:
-            sockets = list(self._open_sockets)
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> SuperOfficeSimulator:
-        return self.start()
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """The bound port (after start)."""
-        if self._server is None:
-            raise RuntimeError("the simulator is not running")
-        return self._server.server_address[1]
-
-    @property
-    def root_url(self) -> str:
-        """``http://host:port``, where the control endpoints live."""
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def url(self) -> str:
-        """The installation (onsite) or tenant (online) base URL."""
-        return self.root_url + self.base
 
     @property
     def api_url(self) -> str:
@@ -1088,16 +1036,10 @@ class SuperOfficeSimulator:  # pylint: disable=too-many-instance-attributes,too-
                     "exchanges": [{"request": copy.deepcopy(request), "response": copy.deepcopy(response)}
                                   for request, response in zip(self._requests, self._responses)]}
 
-    def connection_opened(self, sock: socket.socket) -> None:
+    def connection_opened(self) -> None:
         """Count an accepted TCP connection."""
         with self._lock:
             self._connections += 1
-            self._open_sockets.add(sock)
-
-    def connection_closed(self, sock: socket.socket) -> None:
-        """Forget a finished TCP connection."""
-        with self._lock:
-            self._open_sockets.discard(sock)
 
     def _record(self, request: dict, response: dict) -> None:
         with self._lock:
@@ -1115,11 +1057,6 @@ class SuperOfficeSimulator:  # pylint: disable=too-many-instance-attributes,too-
         split = urlsplit(target)
         path = unquote(split.path)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
-        if self.base and path.lower().startswith(self.base.lower() + "/_sim"):
-            # Also below the base URL, so that ``sim.url`` works as the control address.
-            path = path[len(self.base):]
-        if path == "/_sim" or path.startswith("/_sim/"):
-            return self._control(method, path, body)
         text = body.decode("utf-8", errors="replace")
         request = {"method": method, "path": path, "query": query, "headers": dict(headers),
                    "raw_body": text, "body": _parse_json_or_none(text), "endpoint": "unknown",
@@ -1190,31 +1127,22 @@ class SuperOfficeSimulator:  # pylint: disable=too-many-instance-attributes,too-
         with self._lock:
             return event_type in self._handlers
 
-    # -- control endpoints -------------------------------------------------------------------
+    # -- what the HTTP layer calls -----------------------------------------------------------
 
-    def _control(self, method: str, path: str, body: bytes) -> _Response:
-        action = path[len("/_sim/"):].strip("/")
-        if method == "GET" and action == "stats":
-            return _Response(200, "OK", self.stats())
-        if method == "GET" and action == "requests":
-            return _Response(200, "OK", {"requests": self.requests, "responses": self.responses})
-        if method == "POST" and action == "reset":
-            self.reset()
-            return _Response(200, "OK", {"reset": True})
-        operations = {"config": self._control_config, "handlers": self._control_handlers,
-                      "scripts": self._control_scripts}
-        if method != "POST" or action not in operations:
-            return _Response(404, "Not Found", {"Message": f"No control endpoint {method} {path}"})
-        try:
-            data = json.loads(body.decode("utf-8") or "{}")
-            if not isinstance(data, dict):
-                raise ValueError("the body must be a JSON object")
-            return _Response(200, "OK", operations[action](data))
-        except (ValueError, KeyError, TypeError) as err:
-            return _Response(400, "Bad Request", {"Message": str(err)})
+    def answer(self, request: Request) -> Reply:
+        """The answer to an API request."""
+        response = self.handle(request.method, request.target, request.headers, request.body)
+        has_body = response.payload is not _NO_BODY
+        return Reply(response.status, response.content_type if has_body else None, response.encode(),
+                     response.headers, response.reason)
 
-    def _control_config(self, data: dict) -> dict:
-        return {"config": self.configure(**data)}
+    def recorded(self) -> dict:
+        """``GET /_sim/requests``: the requests and, index for index, their answers."""
+        return {"requests": self.requests, "responses": self.responses}
+
+    def control_actions(self) -> dict:
+        """``POST /_sim/handlers`` and ``POST /_sim/scripts``."""
+        return {"handlers": self._control_handlers, "scripts": self._control_scripts}
 
     def _control_handlers(self, data: dict) -> dict:
         event_type = data.pop("event_type", None)
@@ -1330,8 +1258,6 @@ class _Call:  # pylint: disable=too-many-instance-attributes
 
     def run(self) -> _Response:
         """Check the host, route, authenticate, and run the operation."""
-        if self.config["latency"]:
-            time.sleep(self.config["latency"])
         self._check_host()
         route = self._route()
         self.record["endpoint"] = route["endpoint"]
@@ -1680,159 +1606,25 @@ class _Call:  # pylint: disable=too-many-instance-attributes
         return rows
 
 
-class _Server(ThreadingHTTPServer):
-    """The listening socket; one daemon thread per connection."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], handler: type, simulator: SuperOfficeSimulator):
-        self.simulator = simulator
-        super().__init__(address, handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """HTTP/1.1 with keep-alive: every answer carries Content-Length."""
-
-    protocol_version = "HTTP/1.1"
-    server_version = "SuperOfficeSimulator/1.0"
-    # Headers and body leave in two sends; without TCP_NODELAY the body would wait for the
-    # client's delayed ACK (about 40 ms), as real web servers avoid by setting it.
-    disable_nagle_algorithm = True
-    sys_version = ""
-    # An idle kept-alive connection must not hold its thread for ever.
-    timeout = 120
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.simulator.connection_opened(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.simulator.connection_closed(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
-        """Quiet: the records are the log."""
-
-    def version_string(self) -> str:
-        """The Server header, without Python's version."""
-        return self.server_version
-
-    def do_GET(self) -> None:  # pylint: disable=invalid-name
-        """GET."""
-        self._dispatch()
-
-    def do_POST(self) -> None:  # pylint: disable=invalid-name
-        """POST."""
-        self._dispatch()
-
-    def do_PUT(self) -> None:  # pylint: disable=invalid-name
-        """PUT."""
-        self._dispatch()
-
-    def do_DELETE(self) -> None:  # pylint: disable=invalid-name
-        """DELETE."""
-        self._dispatch()
-
-    def do_PATCH(self) -> None:  # pylint: disable=invalid-name
-        """PATCH."""
-        self._dispatch()
-
-    def do_HEAD(self) -> None:  # pylint: disable=invalid-name
-        """HEAD."""
-        self._dispatch()
-
-    def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline().strip():
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0:
-            raise ValueError("negative Content-Length")
-        return self.rfile.read(length) if length else b""
-
-    def _dispatch(self) -> None:
-        try:
-            body = self._read_body()
-        except ValueError:
-            # The framing is lost, so the connection cannot be reused.
-            self.close_connection = True
-            self._send(_Response(400, "Bad Request", {"Message": "Malformed request framing."}))
-            return
-        response = self.server.simulator.handle(self.command, self.path, dict(self.headers.items()),
-                                                body)
-        self._send(response)
-
-    def _send(self, response: _Response) -> None:
-        try:
-            self._write(response)
-        except (BrokenPipeError, ConnectionResetError):
-            # The client gave up waiting (a timeout under test); the exchange is recorded.
-            self.close_connection = True
-
-    def _write(self, response: _Response) -> None:
-        data = response.encode()
-        self.send_response(response.status, response.reason)
-        for name, value in response.headers:
-            self.send_header(name, value)
-        if response.content_type and response.payload is not _NO_BODY:
-            self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD" and data:
-            self.wfile.write(data)
-
-
 # ---------------------------------------------------------------------------------------------
 # Command line
 
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGTERM or SIGINT; print ``SUPEROFFICE_SIM_URL=<base url>`` first."""
-    parser = argparse.ArgumentParser(description="SuperOffice WebAPI simulator")
+    parser = argument_parser("SuperOffice WebAPI simulator")
     parser.add_argument("--mode", choices=("onsite", "online"), default="onsite")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--base-path", default="/SuperOffice")
     parser.add_argument("--tenant", default="Cust12345")
     parser.add_argument("--expected-host", default=None)
     parser.add_argument("--slow-seconds", type=float, default=1.0)
     parser.add_argument("--restricted", action="store_true",
                         help="answer 403 to every CRMScript REST/agent operation")
-    parser.add_argument("--port-file", help="write the bound port number to this file")
     args = parser.parse_args(argv)
-
-    stop = threading.Event()
-
-    def on_signal(_signum: int, _frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
     sim = SuperOfficeSimulator(mode=args.mode, latency=args.latency, host=args.host,
                                port=args.port, base_path=args.base_path, tenant=args.tenant,
                                expected_host=args.expected_host, slow_seconds=args.slow_seconds,
                                crmscript_agent_restricted=args.restricted)
-    sim.start()
-    try:
-        if args.port_file:
-            with open(args.port_file, "w", encoding="utf-8") as handle:
-                handle.write(f"{sim.port}\n")
-        print(f"SUPEROFFICE_SIM_URL={sim.url}", flush=True)
-        while not stop.wait(0.5):
-            pass
-    finally:
-        sim.stop()
-    return 0
+    return serve(sim, "SUPEROFFICE_SIM_URL", args.port_file)
 
 
 if __name__ == "__main__":

@@ -185,25 +185,22 @@ requests to both and compares status, envelope, error texts and result shapes)
       name (the simulator has two "Restart service" scripts from 5.4 on).
 """
 
-import argparse
 import base64
 import binascii
 import contextlib
 import copy
 import json
 import math
-import os
 import re
 import secrets
-import signal
-import socket
 import sys
 import threading
 import time
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
-from urllib.parse import urlsplit
+
+from ansible_collections.scriptbridge.core.tests.simulators.base import (
+    HttpSimulator, Reply, Request, argument_parser, serve)
 
 API_TOKEN = "89686848d8d56dfd8ecb410ebce6fb50550c92ecffb7dad04305c08747e3ebdd"
 EXPIRED_API_TOKEN = "e419395cb5b6742bd483d6ec8bdb7e930c808a58667b27666bfbe6e7cb0c69cc"
@@ -1372,13 +1369,7 @@ def _encode(document) -> bytes:
 # HTTP
 
 
-class _Answer(NamedTuple):
-    """An HTTP answer."""
-
-    status: int
-    content_type: str
-    body: bytes
-    headers: tuple = ()
+_Answer = Reply
 
 
 class _Backend:
@@ -1419,25 +1410,6 @@ class _Backend:
         except FrontendCrash:
             return _Answer(500, "text/html; charset=UTF-8", b"")
 
-    def answer_control(self, verb: str, path: str, body: bytes) -> _Answer:
-        """The answer to a request on a ``/_sim/`` path."""
-        routes = {
-            ("GET", "/_sim/stats"): self.stats,
-            ("GET", "/_sim/requests"): self.recorder.requests,
-            ("GET", "/_sim/config"): self.config.snapshot,
-            ("POST", "/_sim/reset"): lambda: self.reset() or {"ok": True},
-            ("POST", "/_sim/expire_sessions"): lambda: {"ok": True, "expired": self.sessions.clear()},
-            ("POST", "/_sim/config"): lambda: {"ok": True, "config": self.config.update(_loads_or_none(body))},
-        }
-        route = routes.get((verb, path.rstrip("/")))
-        if route is None:
-            return _Answer(404, "application/json", _encode({"ok": False, "error": f"no {verb} {path}"}))
-        try:
-            document = route()
-        except ValueError as error:
-            return _Answer(400, "application/json", _encode({"ok": False, "error": str(error)}))
-        return _Answer(200, "application/json", _encode(document))
-
     def reset(self) -> None:
         """Back to the state right after start."""
         self.sessions.clear()
@@ -1460,145 +1432,7 @@ def _loads_or_none(body: bytes):
         return None
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """One TCP connection; HTTP/1.1 keep-alive."""
-
-    protocol_version = "HTTP/1.1"
-    server_version = "Apache/2.4.57"
-    # Headers and body leave in two sends; without TCP_NODELAY the body would wait for the
-    # client's delayed ACK (about 40 ms), as real web servers avoid by setting it.
-    disable_nagle_algorithm = True
-    sys_version = ""
-    carried_api = False
-
-    def setup(self) -> None:
-        super().setup()
-        self.carried_api = False
-        self.server.connection_opened(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.connection_closed(self.connection)
-
-    def log_message(self, format, *args) -> None:  # pylint: disable=redefined-builtin
-        """Stay quiet: test output is no place for an access log."""
-
-    def do_GET(self) -> None:  # pylint: disable=invalid-name
-        """Serve a GET."""
-        self._dispatch()
-
-    def do_POST(self) -> None:  # pylint: disable=invalid-name
-        """Serve a POST."""
-        self._dispatch()
-
-    def _read_body(self) -> bytes | None:
-        length = self.headers.get("Content-Length")
-        if length is not None:
-            try:
-                size = int(length)
-            except ValueError:
-                return None
-            return self.rfile.read(size) if size > 0 else b""
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return self._read_chunked()
-        return b""
-
-    def _read_chunked(self) -> bytes | None:
-        chunks = []
-        while True:
-            try:
-                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-            except ValueError:
-                return None
-            if size == 0:
-                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass
-                return b"".join(chunks)
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline()
-
-    def _dispatch(self) -> None:
-        backend = self.server.backend
-        path = urlsplit(self.path).path
-        body = self._read_body()
-        if body is None:
-            self.close_connection = True
-            self._send(_Answer(400, "text/plain; charset=UTF-8", b"bad request body\n"))
-            return
-        if path.startswith("/_sim/"):
-            self._send(backend.answer_control(self.command, path, body))
-            return
-        if path not in API_PATHS:
-            self._send(_Answer(404, "text/html; charset=iso-8859-1", _HTML_404))
-            return
-        backend.recorder.request({"method": self.command, "path": path, "headers": dict(self.headers.items()),
-                                  "body": _loads_or_none(body), "raw": body.decode("utf-8", "replace")},
-                                 not self.carried_api)
-        self.carried_api = True
-        with backend.recorder.in_flight():
-            latency = backend.config.get("latency")
-            if latency > 0:
-                time.sleep(latency)
-            answer = backend.answer_api(self.headers, body)
-        # Recorded before the answer leaves, so that a client reading stats right after sees it.
-        backend.recorder.status(answer.status)
-        self._send(answer)
-
-    def _send(self, answer: _Answer) -> None:
-        self.send_response(answer.status)
-        self.send_header("Content-Type", answer.content_type)
-        self.send_header("Content-Length", str(len(answer.body)))
-        for name, value in answer.headers:
-            self.send_header(name, value)
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(answer.body)
-        self.wfile.flush()
-
-
-class _Server(ThreadingHTTPServer):
-    """A threading HTTP server that can cut its open connections when it stops."""
-
-    daemon_threads = True
-    request_queue_size = 128
-
-    def __init__(self, address: tuple, backend: _Backend) -> None:
-        self.backend = backend
-        self._open: set = set()
-        self._open_lock = threading.Lock()
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        super().__init__(address, _Handler)
-
-    def connection_opened(self, sock: socket.socket) -> None:
-        """A handler started on ``sock``."""
-        self.backend.recorder.connection()
-        with self._open_lock:
-            self._open.add(sock)
-
-    def connection_closed(self, sock: socket.socket) -> None:
-        """A handler ended on ``sock``."""
-        with self._open_lock:
-            self._open.discard(sock)
-
-    def close_connections(self) -> None:
-        """Cut every open keep-alive connection, so that no handler thread outlives the server."""
-        with self._open_lock:
-            open_sockets = list(self._open)
-        for sock in open_sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request, client_address) -> None:
-        """Ignore connections that the client or ``stop()`` cut; report anything else."""
-        if isinstance(sys.exc_info()[1], OSError):
-            return
-        super().handle_error(request, client_address)
-
-
-class ZabbixSimulator:
+class ZabbixSimulator(HttpSimulator):
     """A Zabbix JSON-RPC API on a local port.
 
     ``version`` is one of ``VERSIONS``; ``latency`` seconds are slept before each API
@@ -1607,21 +1441,17 @@ class ZabbixSimulator:
     ``slow_script_seconds`` how long the "Slow script" (id 20) runs.
     """
 
+    server_version = "Apache/2.4.57"
+
     def __init__(self, version="6.0", latency=0.0, host="127.0.0.1", port=0, hosts=200,  # pylint: disable=too-many-arguments,too-many-positional-arguments
                  http_basic=None, *, slow_script_seconds=2.0) -> None:
         if isinstance(hosts, bool) or not isinstance(hosts, int) or hosts < 0:
             raise ValueError("hosts must be an integer >= 0")
         profile = _Profile(str(version))
         self._backend = _Backend(profile, hosts, _Config(latency, slow_script_seconds), http_basic)
-        self._address = (host, port)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> "ZabbixSimulator":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
+        self.host = host
+        self._requested_port = port
+        self.thread_name = f"zabbix-sim-{self.version}"
 
     @property
     def version(self) -> str:
@@ -1634,21 +1464,6 @@ class ZabbixSimulator:
         return self._backend.profile.full
 
     @property
-    def port(self) -> int:
-        """The TCP port being served."""
-        if self._server is None:
-            raise RuntimeError("the simulator is not running")
-        return self._server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        """The base URL, e.g. ``http://127.0.0.1:PORT``."""
-        host = self._address[0]
-        if ":" in host:
-            host = f"[{host}]"
-        return f"http://{host}:{self.port}"
-
-    @property
     def api_url(self) -> str:
         """The JSON-RPC endpoint, ``url + "/api_jsonrpc.php"``."""
         return self.url + API_PATHS[0]
@@ -1658,26 +1473,10 @@ class ZabbixSimulator:
         """The recorded API requests (``method``, ``path``, ``headers``, ``body``, ``raw``)."""
         return self._backend.recorder.requests()
 
-    def start(self) -> "ZabbixSimulator":
-        """Start serving in a background thread; returns self."""
-        if self._server is None:
-            self._server = _Server(self._address, self._backend)
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name=f"zabbix-sim-{self.version}", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and cut open connections."""
-        server, thread = self._server, self._thread
-        if server is None:
-            return
-        self._server = self._thread = None
-        server.shutdown()
-        server.server_close()
-        server.close_connections()
-        if thread is not None:
-            thread.join(timeout=5)
+    @property
+    def config(self) -> dict:
+        """The settings: ``latency`` and ``slow_script_seconds``."""
+        return self._backend.config.snapshot()
 
     def reset(self) -> None:
         """Clear counters, recorded requests and sessions; restore the settings given at creation."""
@@ -1701,47 +1500,54 @@ class ZabbixSimulator:
         """The recorded counters, JSON-serialisable."""
         return self._backend.stats()
 
+    # -- what the HTTP layer calls ------------------------------------------------------------
 
-def _write_port_file(path: str, url: str) -> None:
-    # Written aside and renamed, so that a reader polling the file never sees half a URL.
-    temporary = f"{path}.{os.getpid()}.tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(url + "\n")
-    os.replace(temporary, path)
+    def connection_opened(self) -> None:
+        """Count an accepted TCP connection."""
+        self._backend.recorder.connection()
+
+    def control_actions(self) -> dict:
+        """``POST /_sim/expire_sessions``."""
+        return {"expire_sessions": lambda _data: {"expired": self.expire_sessions()}}
+
+    @contextlib.contextmanager
+    def exchange(self, request: Request):
+        """Record an API request and count it in flight while it is answered."""
+        recorder = self._backend.recorder
+        if request.path not in API_PATHS:
+            yield
+            return
+        recorder.request({"method": request.method, "path": request.path, "headers": request.headers,
+                          "body": _loads_or_none(request.body), "raw": request.body.decode("utf-8", "replace")},
+                         request.new_connection)
+        with recorder.in_flight():
+            yield
+
+    def answer(self, request: Request) -> Reply:
+        """The answer to a request outside ``/_sim/``."""
+        if request.path not in API_PATHS:
+            return _Answer(404, "text/html; charset=iso-8859-1", _HTML_404)
+        answer = self._backend.answer_api(request.headers, request.body)
+        # Recorded before the answer leaves, so that a client reading stats right after sees it.
+        self._backend.recorder.status(answer.status)
+        return answer
 
 
 def main(argv=None) -> int:
     """Serve a simulator until SIGTERM or SIGINT."""
-    parser = argparse.ArgumentParser(description="Zabbix JSON-RPC API simulator")
+    parser = argument_parser("Zabbix JSON-RPC API simulator")
     parser.add_argument("--version", default="6.0", choices=sorted(VERSIONS), help="Zabbix version to simulate")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=0, help="TCP port (0: any free port)")
     parser.add_argument("--hosts", type=int, default=200, help="number of host-NNN fixture hosts")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds slept before each API answer")
     parser.add_argument("--slow-script-seconds", type=float, default=2.0, help="run time of the Slow script")
     parser.add_argument("--http-basic", metavar="USER:PASSWORD", help="require HTTP Basic on the API")
-    parser.add_argument("--port-file", help="file to write the base URL to")
     args = parser.parse_args(argv)
 
     http_basic = tuple(args.http_basic.split(":", 1)) if args.http_basic else None
     if http_basic is not None and len(http_basic) != 2:
         parser.error("--http-basic takes USER:PASSWORD")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
-    signal.signal(signal.SIGINT, lambda _signum, _frame: stop.set())
-
     simulator = ZabbixSimulator(args.version, args.latency, args.host, args.port, args.hosts, http_basic,
                                 slow_script_seconds=args.slow_script_seconds)
-    simulator.start()
-    try:
-        if args.port_file:
-            _write_port_file(args.port_file, simulator.url)
-        print(f"ZABBIX_SIM_URL={simulator.url}", flush=True)
-        while not stop.wait(0.5):
-            pass
-    finally:
-        simulator.stop()
-    return 0
+    return serve(simulator, "ZABBIX_SIM_URL", args.port_file)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ the test ends (see ``_check_faithful``).
 
 import base64
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -21,17 +20,17 @@ import jsonschema
 import pytest
 import requests
 
-from simulators.superoffice_sim import (
+from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import (
     ACCESS_TOKEN, APP_TOKEN, EVENT_DATA_FIELDS, EVENT_HANDLER_TYPES, EVENT_TYPE_NAMES,
     HANDLED_EVENT_TYPES, PASSWORD, SCRIPTS, TICKET, USERNAME, XSRF_TOKEN, CRMScriptError,
     SuperOfficeSimulator)
-from simulators.swagger import (
+from ansible_collections.scriptbridge.core.tests.simulators.launcher import MODULES, simulator_env
+from ansible_collections.scriptbridge.core.tests.simulators.swagger import (
     ERROR_BODY_SCHEMA, SPEC_FILES, SwaggerMismatch, event_handler_type_enum, find_operation,
     load_spec, operation_schemas, validate_exchange, validator)
 
 REPO = Path(__file__).resolve().parents[3]
 SPEC_DIR = REPO.parent / "shared" / "spec" / "superoffice"
-SIM_SCRIPT = REPO / "tests" / "simulators" / "superoffice_sim.py"
 
 BASIC = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
 CS = "/api/v1/Agents/CustomerService/"
@@ -839,7 +838,7 @@ def test_control_endpoints(online):
                 json={"CRMScriptIncludeId": "rem", "Parameters": {"x": "1"}}).json() == "r 1"
     assert requests.post(root + "/_sim/scripts", json={"name": "no id"},
                          timeout=5).status_code == 400
-    assert requests.post(root + "/_sim/reset", timeout=5).json() == {"reset": True}
+    assert requests.post(root + "/_sim/reset", timeout=5).json() == {"ok": True}
     assert online.stats()["requests"] == 0 and online.config["latency"] == 0.0
     assert requests.get(root + "/_sim/nothing", timeout=5).status_code == 404
     # below the tenant URL too, so that the base URL is all a client needs to know
@@ -847,14 +846,14 @@ def test_control_endpoints(online):
     below = requests.get(online.url + "/_sim/stats", timeout=5).json()
     assert below["requests"] == 1 and below["exchanges"][0]["response"]["body"] == "Hello, World!"
     assert requests.post(online.url.upper().replace("HTTP://", "http://") + "/_sim/reset",
-                         timeout=5).json() == {"reset": True}
+                         timeout=5).json() == {"ok": True}
     assert online.stats()["requests"] == 0
 
 
 def test_command_line(tmp_path):
     port_file = tmp_path / "port"
-    env = dict(os.environ, PYTHONPATH=str(REPO / "tests"))
-    with subprocess.Popen([sys.executable, str(SIM_SCRIPT), "--mode", "online", "--port", "0",
+    env = simulator_env()
+    with subprocess.Popen([sys.executable, "-m", MODULES["superoffice"], "--mode", "online", "--port", "0",
                            "--latency", "0.01", "--port-file", str(port_file)],
                           stdout=subprocess.PIPE, text=True, env=env) as process:
         try:
@@ -862,7 +861,7 @@ def test_command_line(tmp_path):
             assert line.startswith("SUPEROFFICE_SIM_URL=http://127.0.0.1:")
             url = line.split("=", 1)[1]
             assert url.endswith("/Cust12345")
-            assert url.split(":")[2].split("/")[0] == port_file.read_text().strip()
+            assert port_file.read_text().strip() == url
             response = requests.post(url + "/api/v1/CRMScript/1/Execute", json={"name": "cli"},
                                      headers={"Authorization": "Bearer " + ACCESS_TOKEN},
                                      timeout=5)
@@ -872,8 +871,8 @@ def test_command_line(tmp_path):
         finally:
             if process.poll() is None:
                 process.kill()
-    with subprocess.Popen([sys.executable, str(SIM_SCRIPT)], stdout=subprocess.PIPE,
-                          text=True) as process:
+    with subprocess.Popen([sys.executable, "-m", MODULES["superoffice"]], stdout=subprocess.PIPE,
+                          text=True, env=env) as process:
         try:
             assert process.stdout.readline().strip().endswith("/SuperOffice")
             process.send_signal(signal.SIGINT)

@@ -2,7 +2,6 @@
 
 import http.client
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -11,15 +10,14 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
-from simulators.zabbix_sim import API_TOKEN, EXPIRED_API_TOKEN, VERSIONS, ZabbixSimulator
+from ansible_collections.scriptbridge.core.tests.simulators.launcher import MODULES, simulator_env
+from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, EXPIRED_API_TOKEN, VERSIONS, ZabbixSimulator
 
 ALL_VERSIONS = ["5.0", "5.4", "6.0", "6.4", "7.0", "7.2", "7.4"]
 TOKEN_VERSIONS = [version for version in ALL_VERSIONS if version != "5.0"]
-SIM_FILE = Path(__file__).resolve().parents[2] / "simulators" / "zabbix_sim.py"
 HOSTS = 10
 HOST_001 = "20001"
 HOST_006 = "20006"
@@ -896,7 +894,7 @@ def test_control_endpoints(zbx, version):
     assert status == 200
     assert (stats["requests"], stats["logins"], stats["active_sessions"]) == (1, 1, 1)
     assert stats["version"] == "7.0"
-    assert json.loads(http_post(url + "/_sim/requests", None, method="GET")[2])[0]["body"]["method"] == "user.login"
+    assert json.loads(http_post(url + "/_sim/requests", None, method="GET")[2])["requests"][0]["body"]["method"] == "user.login"
     status, _unused, body = http_post(url + "/_sim/config", {"latency": 0.05, "slow_script_seconds": 0.1})
     assert status == 200
     assert json.loads(body)["config"] == {"latency": 0.05, "slow_script_seconds": 0.1}
@@ -907,7 +905,8 @@ def test_control_endpoints(zbx, version):
     status, _unused, body = http_post(url + "/_sim/expire_sessions", b"")
     assert (status, json.loads(body)) == (200, {"ok": True, "expired": 1})
     assert error_of(zbx.authed("host.get", {}, session)) == (-32602, "Session terminated, re-login, please.")
-    assert http_post(url + "/_sim/reset", b"")[0] == 200
+    status, _unused, body = http_post(url + "/_sim/reset", b"")
+    assert (status, json.loads(body)) == (200, {"ok": True})
     stats = json.loads(http_post(url + "/_sim/stats", None, method="GET")[2])
     assert (stats["requests"], stats["methods"], stats["executions"]) == (0, {}, [])
     assert json.loads(http_post(url + "/_sim/config", None, method="GET")[2]) == {
@@ -940,9 +939,9 @@ def test_cli_serves_until_sigterm(tmp_path):
     """The command line prints its URL, writes the port file and exits 0 on SIGTERM."""
     port_file = tmp_path / "url.txt"
     process = subprocess.Popen(  # pylint: disable=consider-using-with
-        [sys.executable, str(SIM_FILE), "--version", "7.2", "--port", "0", "--hosts", "5", "--latency", "0.01",
+        [sys.executable, "-m", MODULES["zabbix"], "--version", "7.2", "--port", "0", "--hosts", "5", "--latency", "0.01",
          "--port-file", str(port_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=simulator_env())
     try:
         line = process.stdout.readline().strip()
         assert line.startswith("ZABBIX_SIM_URL=http://127.0.0.1:")
