@@ -24,10 +24,12 @@ kind                        meaning
 ``protocol``                an answer that is not what the protocol says
 ==========================  ===============================================
 
-``may_have_run`` is true when the request reached the server but its outcome
-is unknown (a timeout or a reset after sending): a script may have run, so the
-request must not be repeated and the user must be told. Every such error says
-so in its message, whichever layer raised it.
+``may_have_run`` is true when a request that *acts* (can run a script) reached
+the server but its outcome is unknown (a timeout, a reset or a server error
+after sending): a script may have run, so the request must not be repeated and
+the user must be told. The error type owns that sentence (``MAY_HAVE_RUN``): a
+layer that raises such an error says what happened and sets ``may_have_run``,
+and the sentence is added once, the same everywhere.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -48,7 +50,7 @@ KINDS = (
 )
 
 MAY_HAVE_RUN = (
-    "The request reached the server and its outcome is unknown, so a script may have run: "
+    "The request reached the server and its outcome is unknown, so the script may have run: "
     "check on the server before running it again."
 )
 
@@ -59,7 +61,7 @@ class ScriptBridgeError(Exception):
     kind = "protocol"
 
     def __init__(self, message, code=None, data=None, kind=None, may_have_run=False, status=None):
-        if may_have_run and "may have run" not in message:
+        if may_have_run and not message.endswith(MAY_HAVE_RUN):
             message = "%s%s %s" % (message.rstrip(), "" if message.rstrip().endswith(".") else ".", MAY_HAVE_RUN)
         super(ScriptBridgeError, self).__init__(message)
         self.message = message
@@ -112,6 +114,12 @@ class HttpStatusError(ScriptBridgeError):
 
 class ProtocolError(ScriptBridgeError):
     kind = "protocol"
+
+
+class ActingRequestRefused(ScriptBridgeError):
+    """A request that acts, refused before sending by a transport opened read-only (check mode)."""
+
+    kind = "unsupported"
 
 
 class OptionError(ScriptBridgeError):

@@ -17,6 +17,10 @@ only when the server certainly did not act on it: the connection could not be
 opened, or the server answered 429 or 503 (it refused the request before
 running anything). A timeout or a reset after the request left is never
 repeated; the error says that the script may have run.
+
+A request *acts* when it can make the server do something (run a script); the
+caller says so with ``acts``. A transport opened ``read_only`` (check mode)
+refuses every request that acts before sending it, whatever the caller's bug.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -35,6 +39,7 @@ import traceback
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
+    ActingRequestRefused,
     OptionError,
     ProtocolError,
     RequestTimeoutError,
@@ -66,13 +71,25 @@ RETRY_STATUSES = (429, 503)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def transport_argument_spec():
-    """Options every module has for reaching its server."""
-    return dict(
-        validate_certs=dict(type="bool", default=True),
-        ca_path=dict(type="path"),
-        timeout=dict(type="int", default=DEFAULT_TIMEOUT),
-    )
+# What parse_json() returns for a text that is not JSON.
+NOT_JSON = object()
+
+
+def parse_json(text):
+    """The JSON value of ``text``, or ``NOT_JSON`` (also for nesting too deep to parse)."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError, TypeError):
+        return NOT_JSON
+
+
+def may_have_run_after(status, acts):
+    """Whether an HTTP ``status`` answered to a request that ``acts`` leaves its outcome unknown.
+
+    A server error after the request arrived says nothing about what ran; 503
+    (and 429, retried before this) refuse a request before anything runs.
+    """
+    return bool(acts) and status >= 500 and status != 503
 
 
 class Redactor:
@@ -169,7 +186,7 @@ def url_password(url):
 class HttpResponse:
     """What the transport hands back: status, headers and the raw body."""
 
-    def __init__(self, status, reason, headers, content, url, redactor=None, method=None):
+    def __init__(self, status, reason, headers, content, url, redactor=None, method=None, acts=None):
         self.status = status
         self.reason = reason
         self.headers = headers
@@ -177,6 +194,9 @@ class HttpResponse:
         self.url = url
         self.redactor = redactor or Redactor()
         self.method = method
+        if acts is None:
+            acts = method is not None and method.upper() not in SAFE_METHODS
+        self.acts = bool(acts)
 
     def excerpt(self):
         """The start of the body for a message, with every known secret masked.
@@ -190,24 +210,20 @@ class HttpResponse:
     def text(self):
         return self.content.decode("utf-8", "replace")
 
-    @property
-    def may_have_acted(self):
-        """Whether the request could have changed something on the server (anything but a read)."""
-        return self.method is not None and self.method.upper() not in SAFE_METHODS
-
-    def json(self):
+    def json(self, hint=""):
         """The body parsed as JSON, or a ``ProtocolError`` that shows the start of it.
 
         An answer that cannot be read says nothing about what the server did,
-        so for a request that can act the error says that a script may have run.
+        so for a request that acts the error says that the script may have run.
         """
-        try:
-            return json.loads(self.text)
-        except (ValueError, RecursionError):
+        body = parse_json(self.text)
+        if body is NOT_JSON:
             raise ProtocolError(
-                "%s answered HTTP %s with a body that is not JSON: %s" % (display_url(self.url), self.status, self.excerpt()),
-                may_have_run=self.may_have_acted,
+                "%s answered HTTP %s with a body that is not JSON: %s%s"
+                % (display_url(self.url), self.status, self.excerpt(), hint),
+                may_have_run=self.acts, status=self.status,
             )
+        return body
 
 
 def body_excerpt(text, limit=200):
@@ -269,25 +285,22 @@ def _short_reason(exc):
     return text.strip(" ()'\"") or exc.__class__.__name__
 
 
-# What a failure after sending means, for a request that can act and for a read.
-_AFTER_SENDING = {
-    True: ": the server may have acted on the request, and a script may have run. Check on the server before "
-          "running it again.",
-    False: " (a read: nothing ran).",
-}
+# What a failure after sending means for a read (for a request that acts, the error says it).
+_AFTER_SENDING = {True: ".", False: " (a read: nothing ran)."}
 
 
 class HttpTransport:
     """One pooled HTTP session with the collection's TLS, timeout and retry rules."""
 
     def __init__(self, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT, pool_size=4,
-                 headers=None, basic_auth=None, redactor=None, retry=None):
+                 headers=None, basic_auth=None, redactor=None, retry=None, read_only=False):
         if timeout is not None and timeout <= 0:
             raise OptionError("timeout must be a positive number of seconds, not %s." % timeout)
         if timeout is not None and timeout > MAX_TIMEOUT:
             # Beyond this the socket layer cannot even represent the wait.
             raise OptionError("timeout %s is too long: give at most %d seconds (one day)." % (timeout, MAX_TIMEOUT))
         self.redactor = redactor or Redactor()
+        self.read_only = read_only
         self.timeout = timeout or DEFAULT_TIMEOUT
         self.retry = retry or RetryPolicy()
         self.session = requests.Session()
@@ -330,6 +343,12 @@ class HttpTransport:
         """
         acts = method.upper() not in SAFE_METHODS if acts is None else bool(acts)
         self.redactor.add(url_password(url))
+        if acts and self.read_only:
+            raise self._fail(
+                ActingRequestRefused,
+                "Refused to send %s %s in check mode: it can run a script, and check mode only reads. Nothing was "
+                "sent. This is a bug of the module: please report it." % (method.upper(), display_url(url)),
+            )
         data = None
         send_headers = dict(headers or {})
         if payload is not None:
@@ -385,7 +404,7 @@ class HttpTransport:
             if raw.status_code in RETRY_STATUSES and attempt < self.retry.attempts:
                 self.retry.sleep(self.retry.delay(attempt, raw.headers.get("Retry-After")))
                 continue
-            return HttpResponse(raw.status_code, raw.reason, raw.headers, content, raw.url, self.redactor, method)
+            return HttpResponse(raw.status_code, raw.reason, raw.headers, content, raw.url, self.redactor, method, acts)
 
     def _timeout(self, where, acts):
         return self._fail(

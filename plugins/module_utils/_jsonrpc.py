@@ -15,8 +15,9 @@ client passes in.
 
 An answer that cannot be trusted (a server error, a body that is not the
 envelope of this call) leaves the outcome of the call unknown. For a method
-that can act (anything but a read such as ``*.get``), the error then carries
-``may_have_run``, so that the call is never repeated and the user is told.
+that acts (the service client says which do; by default every method), the
+error then carries ``may_have_run``, so that the call is never repeated and the
+user is told.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,7 +25,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import itertools
-import json
 import threading
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
@@ -33,7 +33,13 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     ProtocolError,
     ScriptBridgeError,
 )
-from ansible_collections.scriptbridge.core.plugins.module_utils._http import body_excerpt, display_url
+from ansible_collections.scriptbridge.core.plugins.module_utils._http import (
+    NOT_JSON,
+    body_excerpt,
+    display_url,
+    may_have_run_after,
+    parse_json,
+)
 
 CONTENT_TYPE = "application/json-rpc"
 
@@ -65,20 +71,24 @@ def _default_classifier(error):
     return error.kind
 
 
-def is_read_only(method):
-    """Methods that only read, by the naming of JSON-RPC APIs such as Zabbix's."""
-    name = str(method)
-    return name.endswith(".get") or name.startswith("apiinfo.") or name == "user.checkAuthentication"
+def _every_method_acts(method):
+    return True
 
 
 class JsonRpcClient:
-    """Calls methods on one JSON-RPC endpoint through an ``HttpTransport``."""
+    """Calls methods on one JSON-RPC endpoint through an ``HttpTransport``.
 
-    def __init__(self, transport, url, classify=_default_classifier, read_only=is_read_only):
+    ``acts(method)`` tells which methods can act; ``http_auth_hint`` is what a
+    user can do when the web server in front of the API refuses the request.
+    """
+
+    def __init__(self, transport, url, classify=_default_classifier, acts=_every_method_acts,
+                 http_auth_hint="Check the credentials of the web server in front of the API."):
         self.transport = transport
         self.url = url
         self.classify = classify
-        self.read_only = read_only
+        self.acts = acts
+        self.http_auth_hint = http_auth_hint
         self._ids = itertools.count(1)
         self._id_lock = threading.Lock()
 
@@ -96,22 +106,21 @@ class JsonRpcClient:
         envelope = {"jsonrpc": "2.0", "method": method, "params": params, "id": request_id}
         if auth is not None:
             envelope["auth"] = auth
-        acts = not self.read_only(method)
+        acts = bool(self.acts(method))
         response = self.transport.request("POST", self.url, payload=envelope, headers=headers, content_type=CONTENT_TYPE,
                                           acts=acts)
         where = display_url(self.url)
         if response.status in (401, 403):
             raise AuthError(
-                "%s answered HTTP %s %s to %s: the web server in front of the API refused the request. "
-                "Check http_username and http_password." % (where, response.status, response.reason, method),
+                "%s answered HTTP %s %s to %s: the web server in front of the API refused the request. %s"
+                % (where, response.status, response.reason, method, self.http_auth_hint),
                 status=response.status,
             )
         if response.status != 200:
             raise HttpStatusError(
                 "%s answered HTTP %s %s to %s: %s" % (where, response.status, response.reason, method, response.excerpt()),
                 status=response.status,
-                # A server error after the request arrived says nothing about what ran.
-                may_have_run=acts and response.status >= 500 and response.status not in (503,),
+                may_have_run=may_have_run_after(response.status, acts),
             )
         if not response.content.strip():
             raise ProtocolError("%s answered %s with an empty body; is %s a JSON-RPC API endpoint?" % (where, method, where),
@@ -121,11 +130,10 @@ class JsonRpcClient:
     def _unwrap(self, method, request_id, response, where, acts):
         """The ``result`` of the envelope, its ``error`` as a ``JsonRpcError``, or a ``ProtocolError``.
 
-        A body that is not the envelope of this call leaves its outcome acts.
+        A body that is not the envelope of this call leaves its outcome unknown.
         """
-        try:
-            body = json.loads(response.text)
-        except (ValueError, RecursionError):
+        body = parse_json(response.text)
+        if body is NOT_JSON:
             raise ProtocolError("%s answered %s with HTTP %s and a body that is not JSON: %s"
                                 % (where, method, response.status, response.excerpt()), may_have_run=acts)
         if not isinstance(body, dict):

@@ -5,13 +5,16 @@
 # This module_utils file is for internal use by the scriptbridge.core collection only.
 # It is not a public API and may change without notice.
 
-"""The base of every module: option groups in, one place where errors go out.
+"""The base of every module: connection groups in, one place where errors go out.
 
-A module builds a ``ScriptBridgeModule`` from its own options and the option
-group of its service, then hands ``run()`` a function that returns the result
-dict. ``run()`` is the only place that calls ``exit_json``/``fail_json``: it
-turns the collection's errors into ``failed: true`` with a message, and masks
-every secret the run has seen (options, session ids) in everything it returns.
+A module builds a ``ScriptBridgeModule`` from its own options and the
+connection group of its service (``_connection.py``), which brings the groups
+it includes. The base merges their argument specs and constraints, masks the
+secrets each group names, shows their warnings, and runs their validation.
+``run()`` is the only place that calls ``exit_json``/``fail_json``: it turns
+the collection's errors into ``failed: true`` with a message, and masks every
+secret the run has seen (options, session ids) in everything it returns. It
+knows no service.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,13 +25,9 @@ import inspect
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.scriptbridge.core.plugins.module_utils._connection import module_arguments
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import ScriptBridgeError
-from ansible_collections.scriptbridge.core.plugins.module_utils._http import (
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    Redactor,
-    url_password,
-)
+from ansible_collections.scriptbridge.core.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, Redactor
 
 
 def _no_traceback():
@@ -43,35 +42,30 @@ def _no_traceback():
     return {}
 
 
-_CREDENTIAL_HEADERS = ("authorization", "so-apptoken", "x-xsrf-token", "cookie", "proxy-authorization")
-
-
 class ScriptBridgeModule(AnsibleModule):
-    """``AnsibleModule`` with the collection's option groups and error handling."""
+    """``AnsibleModule`` with the collection's connection groups and error handling."""
 
-    def __init__(self, argument_spec, option_groups=(), **kwargs):
-        spec = {}
-        for group in option_groups:
-            spec.update(group())
-        spec.update(argument_spec)
+    def __init__(self, argument_spec, connection=None, **kwargs):
+        self.groups = connection.compose() if connection is not None else []
+        constraints = dict((name, kwargs.pop(name)) for name in list(kwargs)
+                           if name.startswith("required_") or name == "mutually_exclusive")
+        spec, constraints = module_arguments(self.groups, argument_spec, constraints)
         kwargs.setdefault("supports_check_mode", True)
-        super(ScriptBridgeModule, self).__init__(argument_spec=spec, **kwargs)
-        # A password in the URL is refused later, but must not show meanwhile.
-        password = url_password(self.params.get("url"))
-        if password:
-            self.no_log_values.add(password)
-        # Credentials in extra headers are refused, but must not show meanwhile either.
-        for name, value in (self.params.get("headers") or {}).items():
-            if str(name).lower() in _CREDENTIAL_HEADERS and value:
-                self.no_log_values.add(str(value))
+        super(ScriptBridgeModule, self).__init__(argument_spec=spec, **dict(kwargs, **constraints))
+        # Secrets that no no_log option holds as such must not show either, even in a refused value.
+        for group in self.groups:
+            self.no_log_values.update(str(secret) for secret in group.secrets(self.params))
         self.redactor = Redactor(self.no_log_values)
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-        if self.params.get("validate_certs") is False:
-            self.warn(
-                "validate_certs is false: the server's TLS certificate is not checked, so credentials can be "
-                "intercepted. Prefer ca_path with the CA bundle of the server."
-            )
+        for group in self.groups:
+            for warning in group.warnings(self.params):
+                self.warn(warning)
+
+    def validate_connection(self):
+        """Each group's own validation (``OptionError``), before anything else is checked."""
+        for group in self.groups:
+            group.validate(self.params)
 
     def run(self, task):
         """Run ``task(self)`` and exit with its result, or fail with its error."""

@@ -20,14 +20,14 @@ import difflib
 import json
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import NotFoundError, OptionError
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice import (
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_api import (
     EVENT_DATA_FIELDS,
-    SuperOfficeClient,
     canonical_event_type,
     event_data_field,
     snake_case,
     to_string_map,
 )
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_connection import SUPEROFFICE
 
 SCRIPT_SELECTORS = ("script_id", "unique_id", "include_id", "name")
 # The Ejscripts archive column each text selector is looked up by.
@@ -58,8 +58,9 @@ EVENT_HANDLERS_ARGUMENT_SPEC = dict(
 )
 
 
-def _with_client(params, redactor, work):
-    client = SuperOfficeClient(params, redactor=redactor)
+def _with_client(params, check_mode, redactor, work):
+    SUPEROFFICE.validate(params)
+    client = SUPEROFFICE.client(params, redactor=redactor, read_only=check_mode)
     try:
         return work(client)
     finally:
@@ -151,7 +152,7 @@ def run_crmscript(params, check_mode, redactor):
             pass
         return result
 
-    return _with_client(params, redactor, work)
+    return _with_client(params, check_mode, redactor, work)
 
 
 def event_result(event):
@@ -212,4 +213,4 @@ def run_event_handlers(params, check_mode, redactor):
                                            % (event_type, result["message"] or "no message given"))
         return result
 
-    return _with_client(params, redactor, work)
+    return _with_client(params, check_mode, redactor, work)

@@ -19,8 +19,6 @@ __metaclass__ = type
 import re
 import threading
 
-from ansible.module_utils.basic import env_fallback
-
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     NotFoundError,
     OptionError,
@@ -32,7 +30,6 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._http import (
     HttpTransport,
     Redactor,
     check_base_url,
-    transport_argument_spec,
 )
 from ansible_collections.scriptbridge.core.plugins.module_utils._jsonrpc import JsonRpcClient, JsonRpcError
 
@@ -47,6 +44,8 @@ TYPE_URL = 6
 TYPE_NAMES = {0: "script", 1: "IPMI", 2: "SSH", 3: "Telnet", 5: "webhook", 6: "URL"}
 EXECUTE_ON_NAMES = {0: "agent", 1: "server", 2: "server (proxy)"}
 
+# What to do when the web server in front of the API refuses a request (HTTP 401/403).
+HTTP_AUTH_HINT = "Check http_username and http_password."
 SESSION_TERMINATED = "Session terminated, re-login, please."
 NO_PERMISSIONS = "No permissions to referred object or it does not exist!"
 
@@ -81,18 +80,27 @@ _NOT_STARTED_TEXTS = (
 )
 
 
-def connection_argument_spec():
-    """The Zabbix connection options; ``plugins/doc_fragments/zabbix.py`` documents them."""
-    spec = dict(
-        url=dict(type="str", required=True, fallback=(env_fallback, ["ZABBIX_URL"])),
-        api_token=dict(type="str", no_log=True, fallback=(env_fallback, ["ZABBIX_API_TOKEN"])),
-        username=dict(type="str", fallback=(env_fallback, ["ZABBIX_USERNAME"])),
-        password=dict(type="str", no_log=True, fallback=(env_fallback, ["ZABBIX_PASSWORD"])),
-        http_username=dict(type="str"),
-        http_password=dict(type="str", no_log=True),
-    )
-    spec.update(transport_argument_spec())
-    return spec
+# Methods that read, and methods that open or close a session: none of them can run a script.
+_SESSION_METHODS = ("user.login", "user.logout", "user.checkAuthentication")
+
+
+def acts(method):
+    """Whether a Zabbix API method can act (run a script, change something): anything but a read or a session."""
+    name = str(method)
+    return not (name.endswith(".get") or name.startswith("apiinfo.") or name in _SESSION_METHODS)
+
+
+def check_credentials(api_token=None, username=None, password=None):
+    """Exactly one of api_token or username+password."""
+    if api_token and (username or password):
+        raise OptionError("Give either api_token or username and password, not both.")
+    if not api_token and not (username and password):
+        if username or password:
+            raise OptionError("username and password go together: give both, or use api_token instead.")
+        raise OptionError(
+            "No Zabbix credentials: set api_token (or ZABBIX_API_TOKEN), or username and password "
+            "(or ZABBIX_USERNAME and ZABBIX_PASSWORD)."
+        )
 
 
 def classify(error):
@@ -159,45 +167,46 @@ class ApiRules:
 
 
 class ZabbixClient:
-    """A logged-in view of one Zabbix API."""
+    """A logged-in view of one Zabbix API.
 
-    def __init__(self, params, pool_size=4, redactor=None):
-        self.url = endpoint_url(params["url"])
+    Built from named arguments, so that it works without Ansible; use it as a
+    context manager (or call ``close()``) to log out and close the connections.
+    ``read_only`` opens the transport for check mode: ``script.execute`` and
+    every other method that acts is refused before it is sent.
+    """
+
+    def __init__(self, url, *, api_token=None, username=None, password=None, http_username=None, http_password=None,
+                 validate_certs=True, ca_path=None, timeout=None, pool_size=4, redactor=None, read_only=False):
+        check_credentials(api_token, username, password)
+        self.url = endpoint_url(url)
         self.redactor = redactor or Redactor()
-        self.api_token = params.get("api_token")
-        self.username = params.get("username")
-        self.password = params.get("password")
+        self.api_token = api_token
+        self.username = username
+        self.password = password
         self.redactor.add(self.api_token)
         self.redactor.add(self.password)
         basic = None
-        if params.get("http_username") is not None:
-            basic = (params["http_username"], params.get("http_password") or "")
+        if http_username is not None:
+            basic = (http_username, http_password or "")
         self.http_basic = basic is not None
         self.transport = HttpTransport(
-            validate_certs=params.get("validate_certs", True), ca_path=params.get("ca_path"),
-            timeout=params.get("timeout"), pool_size=pool_size, basic_auth=basic, redactor=self.redactor,
+            validate_certs=validate_certs, ca_path=ca_path, timeout=timeout, pool_size=pool_size, basic_auth=basic,
+            redactor=self.redactor, read_only=read_only,
         )
-        self.rpc = JsonRpcClient(self.transport, self.url, classify=classify)
+        self.rpc = JsonRpcClient(self.transport, self.url, classify=classify, acts=acts,
+                                 http_auth_hint=HTTP_AUTH_HINT)
         self.rules = None
         self.version_text = None
         self._session = None
         self._login_lock = threading.Lock()
 
-    # -- connection -------------------------------------------------------
+    def __enter__(self):
+        return self
 
-    @staticmethod
-    def check_credentials(params):
-        """Exactly one of api_token or username+password."""
-        token, user, password = params.get("api_token"), params.get("username"), params.get("password")
-        if token and (user or password):
-            raise OptionError("Give either api_token or username and password, not both.")
-        if not token and not (user and password):
-            if user or password:
-                raise OptionError("username and password go together: give both, or use api_token instead.")
-            raise OptionError(
-                "No Zabbix credentials: set api_token (or ZABBIX_API_TOKEN), or username and password "
-                "(or ZABBIX_USERNAME and ZABBIX_PASSWORD)."
-            )
+    def __exit__(self, *exc_info):
+        self.close()
+
+    # -- connection -------------------------------------------------------
 
     def detect_version(self):
         """Ask ``apiinfo.version`` (without credentials) and derive the rules."""

@@ -33,9 +33,9 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import (
     SCOPE_HOST,
     SCOPE_NAMES,
     TYPE_URL,
-    ZabbixClient,
     script_may_have_run,
 )
+from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix_connection import ZABBIX
 
 DEFAULT_CONCURRENCY = 4
 
@@ -71,7 +71,6 @@ MODULE_KWARGS = dict(
     mutually_exclusive=[["script_id", "script"], list(TARGET_OPTIONS)],
     required_one_of=[["script_id", "script"], list(TARGET_OPTIONS)],
     required_by={"menu_path": "script"},
-    required_together=[["http_username", "http_password"]],
 )
 
 
@@ -124,7 +123,7 @@ def _check_ids(option, values):
 
 
 def check_options(params):
-    ZabbixClient.check_credentials(params)
+    ZABBIX.validate(params)
     if params["concurrency"] < 1:
         raise OptionError("concurrency must be 1 or more, not %s." % params["concurrency"])
     if params.get("script_id") is not None:
@@ -232,7 +231,7 @@ class ScriptRun:
         self.kind, self.by, self.values = check_options(params)
         self.concurrency = params["concurrency"]
         self.manualinput = params.get("manualinput")
-        self.client = ZabbixClient(params, pool_size=self.concurrency, redactor=redactor)
+        self.client = ZABBIX.client(params, pool_size=self.concurrency, redactor=redactor, read_only=check_mode)
 
     def __call__(self):
         try:

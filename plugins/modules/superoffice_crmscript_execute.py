@@ -116,7 +116,7 @@ error:
 """
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice import connection_argument_spec
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_connection import SUPEROFFICE
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_tasks import (
     CRMSCRIPT_ARGUMENT_SPEC,
     CRMSCRIPT_KWARGS,
@@ -125,7 +125,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_tas
 
 
 def main():
-    module = ScriptBridgeModule(CRMSCRIPT_ARGUMENT_SPEC, option_groups=[connection_argument_spec], **CRMSCRIPT_KWARGS)
+    module = ScriptBridgeModule(CRMSCRIPT_ARGUMENT_SPEC, connection=SUPEROFFICE, **CRMSCRIPT_KWARGS)
     module.run(lambda m: run_crmscript(m.params, m.check_mode, m.redactor))
 
 

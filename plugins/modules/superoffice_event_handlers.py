@@ -182,7 +182,7 @@ error:
 """
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice import connection_argument_spec
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_connection import SUPEROFFICE
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_tasks import (
     EVENT_HANDLERS_ARGUMENT_SPEC,
     run_event_handlers,
@@ -190,7 +190,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_tas
 
 
 def main():
-    module = ScriptBridgeModule(EVENT_HANDLERS_ARGUMENT_SPEC, option_groups=[connection_argument_spec])
+    module = ScriptBridgeModule(EVENT_HANDLERS_ARGUMENT_SPEC, connection=SUPEROFFICE)
     module.run(lambda m: run_event_handlers(m.params, m.check_mode, m.redactor))
 
 

@@ -262,7 +262,7 @@ error:
 """
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
-from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import connection_argument_spec
+from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix_connection import ZABBIX
 from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix_script import (
     MODULE_KWARGS,
     ScriptRun,
@@ -271,7 +271,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix_script i
 
 
 def main():
-    module = ScriptBridgeModule(argument_spec(), option_groups=[connection_argument_spec], **MODULE_KWARGS)
+    module = ScriptBridgeModule(argument_spec(), connection=ZABBIX, **MODULE_KWARGS)
     module.run(lambda m: ScriptRun(m.params, m.check_mode, m.redactor)())
 
 

@@ -287,8 +287,8 @@ def test_jsonrpc_client(status, body, headers, method):
 
 
 def superoffice_client(answer):
-    client = SuperOfficeClient({"url": "https://crm.example.com/SuperOffice", "ticket": "7T:abc=",
-                                "validate_certs": True, "ca_path": None, "timeout": 30})
+    client = SuperOfficeClient("https://crm.example.com/SuperOffice", ticket="7T:abc=", validate_certs=True,
+                               ca_path=None, timeout=30)
     client.transport.close()
     client.transport = FakeTransport(answer)
     client.redactor = answer.redactor
@@ -305,7 +305,7 @@ def superoffice_client(answer):
 def test_superoffice_request(status, body, headers, runs, method):
     answer = response(status, body, headers, method=method)
     client = superoffice_client(answer)
-    returns_or_raises_own_error(lambda: client.request(method, "CRMScript/1/Execute", payload={}, runs=runs))
+    returns_or_raises_own_error(lambda: client.request(method, "CRMScript/1/Execute", payload={}, acts=runs))
     error = returns_or_raises_own_error(lambda: client._error(answer, "running CRMScript 1", runs))
     assert isinstance(error, ScriptBridgeError)
 

@@ -24,6 +24,8 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._jsonrpc import 
     JsonRpcClient,
     JsonRpcError,
 )
+from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import HTTP_AUTH_HINT
+from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import acts as zabbix_acts
 
 ENDPOINT = "https://api:hidden@zbx.example.com/zabbix/api_jsonrpc.php?debug=1"
 SHOWN_ENDPOINT = "https://zbx.example.com/zabbix/api_jsonrpc.php"
@@ -66,7 +68,10 @@ class FakeTransport:
 
 
 def client_with(reply=None, **kwargs):
+    """A client with the rules of the Zabbix client (which methods act, what to do on HTTP 401/403)."""
     transport = FakeTransport(reply)
+    kwargs.setdefault("acts", zabbix_acts)
+    kwargs.setdefault("http_auth_hint", HTTP_AUTH_HINT)
     return JsonRpcClient(transport, ENDPOINT, **kwargs), transport
 
 
@@ -77,7 +82,20 @@ def test_the_transport_is_told_which_calls_can_act():
     client, transport = client_with()
     client.call("host.get", {})
     client.call("script.execute", {"scriptid": "1", "hostid": "2"})
-    assert [s["acts"] for s in transport.sent] == [False, True]
+    client.call("user.login", {"username": "Admin", "password": "x"})
+    assert [s["acts"] for s in transport.sent] == [False, True, False]
+
+
+def test_without_a_service_rule_every_call_can_act_and_the_hint_names_no_option():
+    transport = FakeTransport()
+    client = JsonRpcClient(transport, ENDPOINT)
+    client.call("host.get", {})
+    client.call("apiinfo.version", [])
+    assert [s["acts"] for s in transport.sent] == [True, True]
+    transport.reply = answer(status=401)
+    with pytest.raises(AuthError) as caught:
+        client.call("apiinfo.version", [])
+    assert "http_username" not in caught.value.message and "web server" in caught.value.message
 
 
 def test_envelope_fields_and_transport_arguments():

@@ -25,7 +25,8 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     RequestTimeoutError,
     ScriptBridgeError,
 )
-from ansible_collections.scriptbridge.core.plugins.module_utils._http import HttpTransport, transport_argument_spec
+from ansible_collections.scriptbridge.core.plugins.module_utils._connection import TRANSPORT, ConnectionGroup
+from ansible_collections.scriptbridge.core.plugins.module_utils._http import HttpTransport
 from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
 
 try:
@@ -56,12 +57,21 @@ def warning_texts(result):
     return json.dumps(result.get("warnings", []))
 
 
-def connection_group():
-    return dict(
-        url=dict(type="str", required=True),
-        api_token=dict(type="str", no_log=True),
-        name=dict(type="str", default="from the group"),
-    )
+class ExampleConnection(ConnectionGroup):
+    """A connection group as a service would write one."""
+
+    includes = (TRANSPORT,)
+    url_option = "url"
+
+    def argument_spec(self):
+        return dict(
+            url=dict(type="str", required=True),
+            api_token=dict(type="str", no_log=True),
+            name=dict(type="str", default="from the group"),
+        )
+
+
+EXAMPLE = ExampleConnection()
 
 
 def own_options():
@@ -72,8 +82,7 @@ def run_module(capsys, args, task, **kwargs):
     """Build the module from ``args``, run ``task`` and return (exit code, result, raw output)."""
     with patch_module_args(args):
         with pytest.raises(SystemExit) as exited:
-            module = ScriptBridgeModule(own_options(), option_groups=[connection_group, transport_argument_spec],
-                                        **kwargs)
+            module = ScriptBridgeModule(own_options(), connection=EXAMPLE, **kwargs)
             module.run(task)
     out = capsys.readouterr().out
     return exited.value.code, json.loads(out), out
@@ -134,7 +143,7 @@ def test_other_exceptions_are_not_hidden():
         raise KeyError("a bug")
 
     with patch_module_args({"url": "https://zbx.example.com"}):
-        module = ScriptBridgeModule(own_options(), option_groups=[connection_group])
+        module = ScriptBridgeModule(own_options(), connection=EXAMPLE)
         with pytest.raises(KeyError):
             module.run(task)
 

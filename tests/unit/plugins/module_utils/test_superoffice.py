@@ -14,6 +14,7 @@ import json
 import pytest
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
+    MAY_HAVE_RUN,
     AuthError,
     HttpStatusError,
     InvalidParamsError,
@@ -23,14 +24,14 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     ScriptFailedError,
 )
 from ansible_collections.scriptbridge.core.plugins.module_utils._http import REDACTED, Redactor
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice import (
+from ansible_collections.scriptbridge.core.plugins.module_utils._connection import module_arguments
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice import SuperOfficeClient
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_api import (
     EVENT_DATA_FIELDS,
     EVENT_HANDLER_TYPES,
-    SuperOfficeClient,
     api_url,
     base_url,
     canonical_event_type,
-    connection_argument_spec,
     event_data_field,
     is_online,
     odata_string,
@@ -39,6 +40,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice imp
     tenant_state_url,
     to_string_map,
 )
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_connection import SUPEROFFICE
 from simulators.swagger import event_handler_type_enum
 
 TICKET = "7T:MAA3AGYAMQBlAGQAZAAxAGQAZQAwADgAYgAxAGEAYwBkADYAOAA0ADcAMQA2AA=="
@@ -51,16 +53,13 @@ ONSITE = "https://crm.example.com/SuperOffice"
 ONLINE = "https://online2.superoffice.com/Cust12345"
 
 
-def params(url=ONSITE, **kwargs):
-    """Module parameters as AnsibleModule hands them over: every option present."""
-    values = dict((name, spec.get("default")) for name, spec in connection_argument_spec().items())
-    values.update(url=url, timeout=5)
-    values.update(kwargs)
-    return values
+def connection_argument_spec():
+    """The options of a SuperOffice module's connection: its group and the transport group."""
+    return module_arguments(SUPEROFFICE.compose(), {}, {})[0]
 
 
 def client_for(url=ONSITE, **kwargs):
-    return SuperOfficeClient(params(url, **kwargs), redactor=Redactor())
+    return SuperOfficeClient(url, redactor=Redactor(), timeout=5, **kwargs)
 
 
 # -- URLs ----------------------------------------------------------------------------------------------------------------
@@ -393,7 +392,7 @@ def so_error(error_type, message, source="SuperOffice.Services.Implementation"):
 
 @pytest.fixture
 def client(http_server):
-    made = SuperOfficeClient(params(http_server.url + "/SuperOffice", ticket=TICKET), redactor=Redactor())
+    made = client_for(http_server.url + "/SuperOffice", ticket=TICKET)
     yield made
     made.close()
 
@@ -516,14 +515,14 @@ def test_401_hints_per_scheme(http_server):
     for given, hint in (({"access_token": ACCESS_TOKEN}, "Bearer tokens are for SuperOffice Online"),
                         ({"username": "tje0", "password": PASSWORD}, "AuthorizeWithUsername"),
                         ({"xsrf_token": XSRF}, "same, still open, web session")):
-        made = SuperOfficeClient(params(http_server.url + "/SuperOffice", **given), redactor=Redactor())
+        made = client_for(http_server.url + "/SuperOffice", **given)
         error = error_of(http_server, made, status=401, body=b"")
         made.close()
         assert hint in error.message
 
 
 def test_online_ticket_hint_names_the_app_token(http_server):
-    made = SuperOfficeClient(params(http_server.url + "/Cust12345", ticket=TICKET, app_token=APP_TOKEN), redactor=Redactor())
+    made = client_for(http_server.url + "/Cust12345", ticket=TICKET, app_token=APP_TOKEN)
     error = error_of(http_server, made, status=401, body=b"")
     made.close()
     assert "app_token is the application's client secret" in error.message
@@ -568,7 +567,7 @@ def test_400_is_invalid_params(http_server, client):
 
 
 def test_421_explains_the_numbered_hosts(http_server):
-    made = SuperOfficeClient(params(http_server.url + "/Cust12345", access_token=ACCESS_TOKEN), redactor=Redactor())
+    made = client_for(http_server.url + "/Cust12345", access_token=ACCESS_TOKEN)
     error = error_of(http_server, made, status=421, body="Wrong subdomain used to access tenant",
                      headers={"Content-Type": "text/plain"})
     made.close()
@@ -582,8 +581,8 @@ def test_500_with_a_superoffice_body_while_running_is_a_script_failure(http_serv
                      body=so_error("CRMScriptException", "Division by zero at line 3", "SuperOffice.CRMScript"))
     assert isinstance(error, ScriptFailedError) and error.kind == "script_failed" and error.may_have_run is True
     assert error.message == ("SuperOffice failed (HTTP 500) while running CRMScript 4: "
-                             "CRMScriptException: Division by zero at line 3. The script started, so it may have run "
-                             "in part: check its effects before running it again.")
+                             "CRMScriptException: Division by zero at line 3. The script started and may have done "
+                             "part of its work. " + MAY_HAVE_RUN)
 
 
 def test_500_while_looking_up_ran_nothing(http_server, client):
@@ -625,7 +624,7 @@ def test_secrets_echoed_in_error_bodies_are_masked(http_server, client):
 
 
 def test_unreachable_lookup_is_not_a_run(refused_url):
-    made = SuperOfficeClient(params(refused_url, ticket=TICKET), redactor=Redactor())
+    made = client_for(refused_url, ticket=TICKET)
     made.transport.retry.sleep = lambda seconds: None
     with pytest.raises(Exception) as caught:
         made.script_by_id(1)

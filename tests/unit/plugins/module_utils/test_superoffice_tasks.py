@@ -18,7 +18,8 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     ScriptFailedError,
 )
 from ansible_collections.scriptbridge.core.plugins.module_utils._http import Redactor
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice import connection_argument_spec
+from ansible_collections.scriptbridge.core.plugins.module_utils._connection import module_arguments
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_connection import SUPEROFFICE
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_tasks import (
     CRMSCRIPT_ARGUMENT_SPEC,
     EVENT_HANDLERS_ARGUMENT_SPEC,
@@ -50,7 +51,8 @@ def fixture_sim(server):
 
 def task_params(sim, spec, **kwargs):
     """Parameters as AnsibleModule hands them to the task: every option present, defaults applied."""
-    values = dict((name, option.get("default")) for name, option in connection_argument_spec().items())
+    values = dict((name, option.get("default"))
+                  for name, option in module_arguments(SUPEROFFICE.compose(), {}, {})[0].items())
     values.update((name, option.get("default")) for name, option in spec.items())
     values.update(url=sim.url, username=USERNAME, password=PASSWORD, timeout=10)
     values.update(kwargs)

@@ -26,6 +26,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._jsonrpc import 
 from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import (
     ApiRules,
     ZabbixClient,
+    check_credentials,
     classify,
     endpoint_url,
     parse_version,
@@ -191,7 +192,7 @@ def test_classify_reads_the_message_too():
     {"api_token": "", "username": "Admin", "password": "zabbix"},
 ])
 def test_check_credentials_accepts_exactly_one_way(params):
-    assert ZabbixClient.check_credentials(params) is None
+    assert check_credentials(**params) is None
 
 
 @pytest.mark.parametrize("params, words", [
@@ -205,7 +206,7 @@ def test_check_credentials_accepts_exactly_one_way(params):
 ])
 def test_check_credentials_refuses(params, words):
     with pytest.raises(OptionError) as caught:
-        ZabbixClient.check_credentials(params)
+        check_credentials(**params)
     assert words in caught.value.message
 
 
@@ -265,8 +266,7 @@ class FakeRpc:
 def make_client(monkeypatch, version="7.0.5", url="https://zbx.example.com/zabbix", **params):
     if not params:
         params = {"username": "Admin", "password": "zabbix-pass"}
-    params["url"] = url
-    client = ZabbixClient(params, redactor=Redactor())
+    client = ZabbixClient(url, redactor=Redactor(), **params)
     fake = FakeRpc(version)
     monkeypatch.setattr(client.rpc, "call", fake)
     return client, fake

@@ -310,8 +310,6 @@ def test_ordered_map_runs_in_the_calling_thread_when_nothing_runs_together(concu
 class FakeZabbix:
     """A Zabbix server as the fake client sees it, and the factory that replaces ``ZabbixClient``."""
 
-    check_credentials = staticmethod(ZabbixClient.check_credentials)
-
     def __init__(self):
         self.version = "7.0.5"
         self.script = script()
@@ -327,7 +325,7 @@ class FakeZabbix:
         self.meter = InFlight()
         self._lock = threading.Lock()
 
-    def __call__(self, params, pool_size=4, redactor=None):
+    def __call__(self, params, pool_size=4, redactor=None, read_only=False):
         client = FakeClient(self, params, pool_size, redactor)
         self.clients.append(client)
         return client
@@ -413,7 +411,7 @@ class FakeClient:
 @pytest.fixture
 def zabbix(monkeypatch):
     world = FakeZabbix()
-    monkeypatch.setattr(_zabbix_script, "ZabbixClient", world)
+    monkeypatch.setattr(_zabbix_script.ZABBIX, "client", world)
     return world
 
 
