@@ -5,16 +5,18 @@
 # This module_utils file is for internal use by the scriptbridge.core collection only.
 # It is not a public API and may change without notice.
 
-"""The base of every module: connection groups in, one place where errors go out.
+"""The base of every module: a task and its connection groups in, one place where errors go out.
 
-A module builds a ``ScriptBridgeModule`` from its own options and the
-connection group of its service (``_connection.py``), which brings the groups
-it includes. The base merges their argument specs and constraints, masks the
-secrets each group names, shows their warnings, and runs their validation.
-``run()`` is the only place that calls ``exit_json``/``fail_json``: it turns
-the collection's errors into ``failed: true`` with a message, and masks every
-secret the run has seen (options, session ids) in everything it returns. It
-knows no service.
+A module hands ``ScriptBridgeModule`` its task class (``_task.py``). The base
+composes the task's connection group with the groups it includes
+(``_connection.py``): it merges their argument specs and constraints with the
+task's own, masks the secrets each group names, and shows their warnings.
+``run()`` validates the groups, then the task's options, builds the client,
+lets ``run_task`` decide once between ``predict()`` (check mode, on a
+read-only client) and ``execute()``, and is the only place that calls
+``exit_json``/``fail_json``: it turns the collection's errors into
+``failed: true`` with a message, and masks every secret the run has seen
+(options, session ids) in everything it returns. It knows no service.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,6 +30,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.scriptbridge.core.plugins.module_utils._connection import module_arguments
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import ScriptBridgeError
 from ansible_collections.scriptbridge.core.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, Redactor
+from ansible_collections.scriptbridge.core.plugins.module_utils._task import run_task
 
 
 def _no_traceback():
@@ -43,15 +46,14 @@ def _no_traceback():
 
 
 class ScriptBridgeModule(AnsibleModule):
-    """``AnsibleModule`` with the collection's connection groups and error handling."""
+    """``AnsibleModule`` for one task class, with its connection groups and the collection's error handling."""
 
-    def __init__(self, argument_spec, connection=None, **kwargs):
-        self.groups = connection.compose() if connection is not None else []
-        constraints = dict((name, kwargs.pop(name)) for name in list(kwargs)
-                           if name.startswith("required_") or name == "mutually_exclusive")
-        spec, constraints = module_arguments(self.groups, argument_spec, constraints)
+    def __init__(self, task_class, **kwargs):
+        self.task_class = task_class
+        self.groups = task_class.connection.compose() if task_class.connection is not None else []
+        spec, constraints = module_arguments(self.groups, task_class.argument_spec, task_class.constraints)
         kwargs.setdefault("supports_check_mode", True)
-        super(ScriptBridgeModule, self).__init__(argument_spec=spec, **dict(kwargs, **constraints))
+        super(ScriptBridgeModule, self).__init__(argument_spec=spec, **dict(constraints, **kwargs))
         # Secrets that no no_log option holds as such must not show either, even in a refused value.
         for group in self.groups:
             self.no_log_values.update(str(secret) for secret in group.secrets(self.params))
@@ -62,15 +64,19 @@ class ScriptBridgeModule(AnsibleModule):
             for warning in group.warnings(self.params):
                 self.warn(warning)
 
-    def validate_connection(self):
-        """Each group's own validation (``OptionError``), before anything else is checked."""
+    def _result(self):
         for group in self.groups:
             group.validate(self.params)
+        task_class = self.task_class
+        options = task_class.check_options(self.params)
+        client = task_class.connection.client(self.params, redactor=self.redactor, read_only=self.check_mode,
+                                              **task_class.client_settings(options))
+        return run_task(task_class, options, client, self.check_mode)
 
-    def run(self, task):
-        """Run ``task(self)`` and exit with its result, or fail with its error."""
+    def run(self):
+        """Run the task and exit with its result, or fail with its error."""
         try:
-            result = task(self)
+            result = self._result()
         except ScriptBridgeError as exc:
             result = {"changed": bool(exc.may_have_run), "failed": True, "msg": exc.message, "error": exc.to_dict()}
         result = self.redactor.scrub(result)

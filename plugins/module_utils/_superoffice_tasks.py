@@ -5,11 +5,12 @@
 # This module_utils file is for internal use by the scriptbridge.core collection only.
 # It is not a public API and may change without notice.
 
-"""The work of the SuperOffice modules, on top of ``SuperOfficeClient``.
+"""The tasks of the SuperOffice modules, on top of ``SuperOfficeClient``.
 
-``run_crmscript`` and ``run_event_handlers`` take the module's parameters and
-return the module's result; every failure is a ``ScriptBridgeError`` that the
-base module turns into ``failed: true``.
+``CrmScriptTask`` and ``EventHandlersTask`` are built from the module's
+options and a client; ``predict()`` (check mode) only reads, ``execute()``
+runs. Every failure is a ``ScriptBridgeError`` that the base module turns
+into ``failed: true``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,9 +18,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import difflib
-import json
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import NotFoundError, OptionError
+from ansible_collections.scriptbridge.core.plugins.module_utils._http import NOT_JSON, parse_json
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_api import (
     EVENT_DATA_FIELDS,
     canonical_event_type,
@@ -28,6 +29,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_api
     to_string_map,
 )
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_connection import SUPEROFFICE
+from ansible_collections.scriptbridge.core.plugins.module_utils._task import Task
 
 SCRIPT_SELECTORS = ("script_id", "unique_id", "include_id", "name")
 # The Ejscripts archive column each text selector is looked up by.
@@ -42,7 +44,7 @@ CRMSCRIPT_ARGUMENT_SPEC = dict(
     parameters=dict(type="dict"),
 )
 
-CRMSCRIPT_KWARGS = dict(
+CRMSCRIPT_CONSTRAINTS = dict(
     mutually_exclusive=[SCRIPT_SELECTORS],
     required_one_of=[SCRIPT_SELECTORS],
 )
@@ -56,15 +58,6 @@ EVENT_HANDLERS_ARGUMENT_SPEC = dict(
     fail_on_block=dict(type="bool", default=False),
     fail_on_exception=dict(type="bool", default=True),
 )
-
-
-def _with_client(params, check_mode, redactor, work):
-    SUPEROFFICE.validate(params)
-    client = SUPEROFFICE.client(params, redactor=redactor, read_only=check_mode)
-    try:
-        return work(client)
-    finally:
-        client.close()
 
 
 def _pick(entry, *keys):
@@ -125,20 +118,32 @@ def _selector(params):
     raise OptionError("Name the CRMScript with one of %s." % ", ".join(SCRIPT_SELECTORS))
 
 
-def run_crmscript(params, check_mode, redactor):
+class CrmScriptTask(Task):
     """``superoffice_crmscript_execute``: look the script up where needed, run it, return its output."""
-    option, value = _selector(params)
-    parameters = to_string_map(params.get("parameters"), "parameters")
 
-    def work(client):
+    connection = SUPEROFFICE
+    argument_spec = CRMSCRIPT_ARGUMENT_SPEC
+    constraints = CRMSCRIPT_CONSTRAINTS
+
+    @classmethod
+    def check_options(cls, params):
+        option, value = _selector(params)
+        return {"option": option, "value": value, "parameters": to_string_map(params.get("parameters"), "parameters")}
+
+    def predict(self):
+        """The script that would run, looked up whatever names it."""
+        option, value = self.options["option"], self.options["value"]
+        if option == "script_id":
+            return {"changed": True, "script": script_info(self.client.script_by_id(value))}
+        return {"changed": True, "script": find_script(self.client, option, value)}
+
+    def execute(self):
+        option, value, parameters = self.options["option"], self.options["value"], self.options["parameters"]
+        client = self.client
         script = {"id": None, "unique_id": None, "include_id": None, "name": None}
         script["id" if option == "script_id" else option] = value
-        if option == "name" or (check_mode and option != "script_id"):
+        if option == "name":
             script = find_script(client, option, value)
-        elif check_mode:
-            script = script_info(client.script_by_id(value))
-        if check_mode:
-            return {"changed": True, "script": script}
         if option == "include_id":
             output = client.execute_script_by_include_id(value, parameters)
         elif script["id"] is not None:
@@ -146,13 +151,10 @@ def run_crmscript(params, check_mode, redactor):
         else:
             output = client.execute_script_by_unique_id(script["unique_id"], parameters)
         result = {"changed": True, "script": script, "output": output}
-        try:
-            result["output_json"] = json.loads(output)
-        except (ValueError, RecursionError):
-            pass
+        parsed = parse_json(output)
+        if parsed is not NOT_JSON:
+            result["output_json"] = parsed
         return result
-
-    return _with_client(params, check_mode, redactor, work)
 
 
 def event_result(event):
@@ -192,25 +194,32 @@ def selected_fields(params):
     return fields + [name for name in needed if name not in fields]
 
 
-def run_event_handlers(params, check_mode, redactor):
+class EventHandlersTask(Task):
     """``superoffice_event_handlers``: run the handlers of an event, or in check mode ask whether there are any."""
-    data = event_data(params)
-    event_type = data["Type"]
-    select = selected_fields(params)
 
-    def work(client):
-        exists = client.event_handler_exists(event_type)
-        if check_mode:
-            return {"changed": exists, "handlers_exist": exists}
-        result = event_result(client.execute_event_handlers(data, select))
+    connection = SUPEROFFICE
+    argument_spec = EVENT_HANDLERS_ARGUMENT_SPEC
+
+    @classmethod
+    def check_options(cls, params):
+        return {"data": event_data(params), "select": selected_fields(params),
+                "fail_on_exception": params.get("fail_on_exception", True), "fail_on_block": params.get("fail_on_block")}
+
+    def predict(self):
+        exists = self.client.event_handler_exists(self.options["data"]["Type"])
+        return {"changed": exists, "handlers_exist": exists}
+
+    def execute(self):
+        data = self.options["data"]
+        event_type = data["Type"]
+        exists = self.client.event_handler_exists(event_type)
+        result = event_result(self.client.execute_event_handlers(data, self.options["select"]))
         exception = result["event"]["exception"]
         result.update(changed=exists or bool(exception), handlers_exist=exists)
-        if exception and params.get("fail_on_exception", True):
+        if exception and self.options["fail_on_exception"]:
             result.update(failed=True, msg="The event handlers of %s failed: %s. Set fail_on_exception: false to get "
                                            "the returned EventData instead of a failure." % (event_type, exception))
-        elif result["blocked"] and params.get("fail_on_block"):
+        elif result["blocked"] and self.options["fail_on_block"]:
             result.update(failed=True, msg="An event handler of %s blocked the event: %s (fail_on_block is true)."
                                            % (event_type, result["message"] or "no message given"))
         return result
-
-    return _with_client(params, check_mode, redactor, work)

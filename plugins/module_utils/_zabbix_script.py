@@ -5,19 +5,19 @@
 # This module_utils file is for internal use by the scriptbridge.core collection only.
 # It is not a public API and may change without notice.
 
-"""Running one Zabbix script on many targets: the work of ``zabbix_script_execute``.
+"""Running one Zabbix script on many targets: the task of ``zabbix_script_execute``.
 
 The order of work is fixed so that nothing runs unless everything checkable
 was checked: options, then the API version, then the script, then every
 target name in one bulk call, and only then ``script.execute`` once per target,
-several at a time, never repeated.
+several at a time, never repeated. ``predict()`` (check mode) stops before
+``script.execute`` and asks where the script applies instead.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -27,6 +27,8 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     ScriptBridgeError,
     UnsupportedError,
 )
+from ansible_collections.scriptbridge.core.plugins.module_utils._http import NOT_JSON, parse_json
+from ansible_collections.scriptbridge.core.plugins.module_utils._task import Task
 from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import (
     SCOPE_ACTION,
     SCOPE_EVENT,
@@ -50,24 +52,22 @@ TARGET_OPTIONS = {
 }
 
 
-def argument_spec():
-    return dict(
-        script_id=dict(type="str", aliases=["scriptid"]),
-        script=dict(type="str"),
-        menu_path=dict(type="str"),
-        host_id=dict(type="str", aliases=["hostid"]),
-        host=dict(type="str"),
-        host_ids=dict(type="list", elements="str"),
-        hosts=dict(type="list", elements="str"),
-        event_id=dict(type="str", aliases=["eventid"]),
-        event_ids=dict(type="list", elements="str"),
-        manualinput=dict(type="str"),
-        concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
-        fail_on_error=dict(type="bool", default=True),
-    )
+ARGUMENT_SPEC = dict(
+    script_id=dict(type="str", aliases=["scriptid"]),
+    script=dict(type="str"),
+    menu_path=dict(type="str"),
+    host_id=dict(type="str", aliases=["hostid"]),
+    host=dict(type="str"),
+    host_ids=dict(type="list", elements="str"),
+    hosts=dict(type="list", elements="str"),
+    event_id=dict(type="str", aliases=["eventid"]),
+    event_ids=dict(type="list", elements="str"),
+    manualinput=dict(type="str"),
+    concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
+    fail_on_error=dict(type="bool", default=True),
+)
 
-
-MODULE_KWARGS = dict(
+CONSTRAINTS = dict(
     mutually_exclusive=[["script_id", "script"], list(TARGET_OPTIONS)],
     required_one_of=[["script_id", "script"], list(TARGET_OPTIONS)],
     required_by={"menu_path": "script"},
@@ -123,14 +123,16 @@ def _check_ids(option, values):
 
 
 def check_options(params):
-    ZABBIX.validate(params)
+    """The task's options, checked: (kind, by, values) of the targets besides the options themselves."""
     if params["concurrency"] < 1:
         raise OptionError("concurrency must be 1 or more, not %s." % params["concurrency"])
     if params.get("script_id") is not None:
         _check_ids("script_id", [params["script_id"]])
     elif not params["script"].strip():
         raise OptionError("script is empty: give the script's name, or script_id.")
-    return read_targets(params)
+    options = dict((name, params.get(name)) for name in ARGUMENT_SPEC)
+    options["kind"], options["by"], options["values"] = read_targets(params)
+    return options
 
 
 def describe_script(script):
@@ -206,11 +208,9 @@ def value_fields(result):
     """``response``, ``value``, ``value_json`` and ``debug`` of one success."""
     value = result.get("value")
     fields = {"response": result.get("response"), "value": value, "debug": result.get("debug") or {}}
-    if isinstance(value, str):
-        try:
-            fields["value_json"] = json.loads(value)
-        except (ValueError, RecursionError):
-            pass
+    parsed = parse_json(value) if isinstance(value, str) else NOT_JSON
+    if parsed is not NOT_JSON:
+        fields["value_json"] = parsed
     return fields
 
 
@@ -222,24 +222,36 @@ def ordered_map(func, items, concurrency):
         return list(pool.map(func, items))
 
 
-class ScriptRun:
-    """One task of ``zabbix_script_execute``."""
+class ZabbixScriptTask(Task):
+    """The task of ``zabbix_script_execute``: one script, on one or more hosts or events."""
 
-    def __init__(self, params, check_mode, redactor):
-        self.params = params
-        self.check_mode = check_mode
-        self.kind, self.by, self.values = check_options(params)
-        self.concurrency = params["concurrency"]
-        self.manualinput = params.get("manualinput")
-        self.client = ZABBIX.client(params, pool_size=self.concurrency, redactor=redactor, read_only=check_mode)
+    connection = ZABBIX
+    argument_spec = ARGUMENT_SPEC
+    constraints = CONSTRAINTS
 
-    def __call__(self):
-        try:
-            return self._run()
-        finally:
-            self.client.close()
+    def __init__(self, options, client):
+        super(ZabbixScriptTask, self).__init__(options, client)
+        self.kind, self.by, self.values = options["kind"], options["by"], options["values"]
+        self.concurrency = options["concurrency"]
+        self.manualinput = options.get("manualinput")
 
-    def _run(self):
+    check_options = staticmethod(check_options)
+
+    @classmethod
+    def client_settings(cls, options):
+        return {"pool_size": options["concurrency"]}
+
+    def predict(self):
+        script, targets = self._prepare()
+        return self._outcome(script, self._predict(script, targets), check_mode=True)
+
+    def execute(self):
+        script, targets = self._prepare()
+        results = ordered_map(lambda t: self._execute(script, t), targets, self.concurrency)
+        return self._outcome(script, results, check_mode=False)
+
+    def _prepare(self):
+        """The API version and its limits, the session, the script and the targets: all before anything runs."""
         client = self.client
         rules = client.detect_version()
         if self.manualinput is not None:
@@ -248,12 +260,7 @@ class ScriptRun:
             client.require("event_targets", "Running scripts on events needs Zabbix 5.4 or later")
         client.refuse_broken_token_execute()
         client.login()
-        script, targets = self._look_up(rules)
-        if self.check_mode:
-            results = self._predict(script, targets)
-        else:
-            results = ordered_map(lambda t: self._execute(script, t), targets, self.concurrency)
-        return self._outcome(script, results)
+        return self._look_up(rules)
 
     def _look_up(self, rules):
         """The script, checked, and the targets.
@@ -263,8 +270,8 @@ class ScriptRun:
         script first, so the outcome is the same as asking one after the other.
         """
         def find_script():
-            return self.client.script(script_id=self.params.get("script_id"), name=self.params.get("script"),
-                                      menu_path=self.params.get("menu_path"))
+            return self.client.script(script_id=self.options.get("script_id"), name=self.options.get("script"),
+                                      menu_path=self.options.get("menu_path"))
 
         if self.concurrency < 2:
             script = find_script()
@@ -294,8 +301,8 @@ class ScriptRun:
                                          eventid=target.event_id, manualinput=self.manualinput)
         except ScriptBridgeError as exc:
             return target.result(response=None, value=None, debug={}, failed=True, error=exc.to_dict(),
-                                 _ran=script_may_have_run(exc))
-        return target.result(failed=False, _ran=True, **value_fields(result))
+                                 may_have_run=script_may_have_run(exc))
+        return target.result(failed=False, may_have_run=True, **value_fields(result))
 
     def _predict(self, script, targets):
         """What would run: every check the API offers without running anything."""
@@ -309,18 +316,17 @@ class ScriptRun:
             if error is None and target.host_id and target.host_id not in allowed:
                 error = "Script %r cannot run on %s: it is limited to other host groups, or this user may not run it there." % (
                     script.get("name"), target.label)
-            entry = target.result(would_execute=error is None, failed=error is not None, _ran=False)
+            entry = target.result(would_execute=error is None, failed=error is not None, may_have_run=False)
             if error:
                 entry["error"] = {"code": None, "message": error, "data": None,
                                   "kind": "invalid_params" if problem else "not_found_or_forbidden"}
             results.append(entry)
         return results
 
-    def _outcome(self, script, results):
-        ran = [r.pop("_ran") for r in results]
-        changed = any(ran)
-        if self.check_mode:
-            changed = any(r["would_execute"] for r in results)
+    def _outcome(self, script, results, check_mode):
+        # A target where the script may have run changed something; in check mode, one where it would run.
+        may_have_run = [r.pop("may_have_run") for r in results]
+        changed = any(r["would_execute"] for r in results) if check_mode else any(may_have_run)
         failures = [r for r in results if r["failed"]]
         outcome = {
             "changed": changed,
@@ -333,19 +339,20 @@ class ScriptRun:
             for key in ("response", "value", "value_json", "debug"):
                 if key in results[0]:
                     outcome[key] = results[0][key]
-        if failures and self.params["fail_on_error"]:
+        if failures and self.options["fail_on_error"]:
             outcome["failed"] = True
-            outcome["msg"] = self._failure_message(script, results, failures)
+            outcome["msg"] = _failure_message(script, results, failures, check_mode)
         return outcome
 
-    def _failure_message(self, script, results, failures):
-        shown = failures[:5]
-        details = "; ".join("%s: %s" % (_label(r), r["error"]["message"].rstrip(".")) for r in shown)
-        if len(failures) > len(shown):
-            details += "; and %d more (see results)" % (len(failures) - len(shown))
-        verb = "would fail" if self.check_mode else "failed"
-        return "Script %r %s on %d of %d targets: %s. Set fail_on_error: false to get the results without failing the task." % (
-            script.get("name"), verb, len(failures), len(results), details)
+
+def _failure_message(script, results, failures, check_mode):
+    shown = failures[:5]
+    details = "; ".join("%s: %s" % (_label(r), r["error"]["message"].rstrip(".")) for r in shown)
+    if len(failures) > len(shown):
+        details += "; and %d more (see results)" % (len(failures) - len(shown))
+    verb = "would fail" if check_mode else "failed"
+    return "Script %r %s on %d of %d targets: %s. Set fail_on_error: false to get the results without failing the task." % (
+        script.get("name"), verb, len(failures), len(results), details)
 
 
 def _label(entry):

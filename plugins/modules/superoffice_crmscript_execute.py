@@ -116,17 +116,11 @@ error:
 """
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_connection import SUPEROFFICE
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_tasks import (
-    CRMSCRIPT_ARGUMENT_SPEC,
-    CRMSCRIPT_KWARGS,
-    run_crmscript,
-)
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_tasks import CrmScriptTask
 
 
 def main():
-    module = ScriptBridgeModule(CRMSCRIPT_ARGUMENT_SPEC, connection=SUPEROFFICE, **CRMSCRIPT_KWARGS)
-    module.run(lambda m: run_crmscript(m.params, m.check_mode, m.redactor))
+    ScriptBridgeModule(CrmScriptTask).run()
 
 
 if __name__ == "__main__":

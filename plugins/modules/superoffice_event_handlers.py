@@ -182,16 +182,11 @@ error:
 """
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_connection import SUPEROFFICE
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_tasks import (
-    EVENT_HANDLERS_ARGUMENT_SPEC,
-    run_event_handlers,
-)
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_tasks import EventHandlersTask
 
 
 def main():
-    module = ScriptBridgeModule(EVENT_HANDLERS_ARGUMENT_SPEC, connection=SUPEROFFICE)
-    module.run(lambda m: run_event_handlers(m.params, m.check_mode, m.redactor))
+    ScriptBridgeModule(EventHandlersTask).run()
 
 
 if __name__ == "__main__":

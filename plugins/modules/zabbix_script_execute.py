@@ -262,17 +262,11 @@ error:
 """
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
-from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix_connection import ZABBIX
-from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix_script import (
-    MODULE_KWARGS,
-    ScriptRun,
-    argument_spec,
-)
+from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix_script import ZabbixScriptTask
 
 
 def main():
-    module = ScriptBridgeModule(argument_spec(), connection=ZABBIX, **MODULE_KWARGS)
-    module.run(lambda m: ScriptRun(m.params, m.check_mode, m.redactor)())
+    ScriptBridgeModule(ZabbixScriptTask).run()
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import time
 import pytest
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
+    ActingRequestRefused,
     OptionError,
     ProtocolError,
     RequestTimeoutError,
@@ -24,6 +25,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     UnreachableError,
 )
 from ansible_collections.scriptbridge.core.plugins.module_utils._http import (
+    NOT_JSON,
     REDACTED,
     USER_AGENT,
     HttpTransport,
@@ -31,6 +33,8 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._http import (
     RetryPolicy,
     check_base_url,
     display_url,
+    may_have_run_after,
+    parse_json,
 )
 
 URL_SECRET = "UrlS3cretPass"
@@ -544,3 +548,50 @@ def test_pool_opens_at_most_its_size_in_connections(http_server, make_transport,
     assert http_server.hits == requests_at_once
     assert 2 <= http_server.connections <= pool_size
     assert 2 <= http_server.max_in_flight <= pool_size
+
+
+# -- check mode: a read-only transport -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method, acts", [("POST", None), ("POST", True), ("GET", True), ("PUT", None)])
+def test_a_read_only_transport_refuses_requests_that_act_before_sending(http_server, make_transport, method, acts):
+    transport = make_transport(read_only=True)
+    with pytest.raises(ActingRequestRefused) as caught:
+        transport.request(method, with_user_info(http_server.url) + "/api/v1/CRMScript/1/Execute", payload={}, acts=acts)
+    assert http_server.hits == 0
+    assert "check mode" in caught.value.message and "Nothing was sent" in caught.value.message
+    assert caught.value.may_have_run is False
+    assert URL_SECRET not in caught.value.message
+
+
+@pytest.mark.parametrize("method, acts", [("GET", None), ("POST", False)])
+def test_a_read_only_transport_sends_reads(http_server, make_transport, method, acts):
+    transport = make_transport(read_only=True)
+    assert transport.request(method, http_server.url + "/x", payload={}, acts=acts).status == 200
+    assert http_server.hits == 1
+
+
+def test_the_response_knows_whether_its_request_acts(http_server, make_transport):
+    transport = make_transport()
+    assert transport.request("POST", http_server.url + "/x", acts=False).acts is False
+    assert transport.request("GET", http_server.url + "/x", acts=True).acts is True
+    assert transport.request("POST", http_server.url + "/x").acts is True
+
+
+# -- the shared helpers of "may have run" and JSON --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status, acts, expected", [
+    (500, True, True), (502, True, True), (504, True, True), (503, True, False), (429, True, False),
+    (404, True, False), (200, True, False), (500, False, False), (502, False, False),
+])
+def test_may_have_run_after_a_status(status, acts, expected):
+    assert may_have_run_after(status, acts) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('{"a": [1, null]}', {"a": [1, None]}), ("null", None), ('"x"', "x"), ("<html>", NOT_JSON), ("", NOT_JSON),
+    ("[" * 100000, NOT_JSON), (None, NOT_JSON),
+])
+def test_parse_json(text, expected):
+    assert parse_json(text) == expected if expected is not NOT_JSON else parse_json(text) is NOT_JSON

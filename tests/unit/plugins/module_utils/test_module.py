@@ -2,7 +2,7 @@
 # Copyright: scriptbridge.core contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The base module class: option groups in, errors and secrets out."""
+"""The base module class: a task and its connection groups in, errors and secrets out."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -28,6 +28,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
 from ansible_collections.scriptbridge.core.plugins.module_utils._connection import TRANSPORT, ConnectionGroup
 from ansible_collections.scriptbridge.core.plugins.module_utils._http import HttpTransport
 from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
+from ansible_collections.scriptbridge.core.plugins.module_utils._task import Task
 
 try:
     from ansible.module_utils.testing import patch_module_args
@@ -71,6 +72,28 @@ class ExampleConnection(ConnectionGroup):
         )
 
 
+    def client(self, params, **settings):
+        client = ExampleClient(params, settings)
+        self.clients.append(client)
+        return client
+
+
+class ExampleClient:
+    """What a client factory hands the task: here, a record of how it was built and closed."""
+
+    def __init__(self, params, settings):
+        self.url = params["url"]
+        self.settings = settings
+        self.redactor = settings["redactor"]
+        self.closed = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.closed += 1
+
+
 EXAMPLE = ExampleConnection()
 
 
@@ -78,12 +101,43 @@ def own_options():
     return dict(name=dict(type="str", default="from the module"), script=dict(type="str"))
 
 
-def run_module(capsys, args, task, **kwargs):
-    """Build the module from ``args``, run ``task`` and return (exit code, result, raw output)."""
+def task_class(execute, predict=None):
+    """A task whose ``execute()`` is ``execute(task)`` (and ``predict()``, ``predict(task)``)."""
+
+    class ExampleTask(Task):
+        connection = EXAMPLE
+        argument_spec = own_options()
+
+        @classmethod
+        def check_options(cls, params):
+            return dict(params)
+
+        @classmethod
+        def client_settings(cls, options):
+            return {"pool_size": 3}
+
+        def execute(self):
+            return execute(self)
+
+        def predict(self):
+            if predict is None:
+                raise AssertionError("predict() ran outside check mode")
+            return predict(self)
+
+    return ExampleTask
+
+
+@pytest.fixture(autouse=True)
+def fresh_clients():
+    EXAMPLE.clients = []
+
+
+def run_module(capsys, args, execute, predict=None, **kwargs):
+    """Build the module from ``args``, run its task and return (exit code, result, raw output)."""
     with patch_module_args(args):
         with pytest.raises(SystemExit) as exited:
-            module = ScriptBridgeModule(own_options(), connection=EXAMPLE, **kwargs)
-            module.run(task)
+            module = ScriptBridgeModule(task_class(execute, predict), **kwargs)
+            module.run()
     out = capsys.readouterr().out
     return exited.value.code, json.loads(out), out
 
@@ -91,8 +145,8 @@ def run_module(capsys, args, task, **kwargs):
 def test_result_of_the_task_is_the_module_result(capsys):
     seen = {}
 
-    def task(module):
-        seen.update(module.params)
+    def task(work):
+        seen.update(work.options)
         return {"changed": True, "value": "done"}
 
     code, result, dummy = run_module(capsys, {"url": "https://zbx.example.com", "script": "Ping"}, task)
@@ -104,6 +158,11 @@ def test_result_of_the_task_is_the_module_result(capsys):
     assert seen["name"] == "from the module"
     assert seen["timeout"] == 90
     assert seen["validate_certs"] is True
+    # The client comes from the connection group, with the task's settings, and is closed once.
+    client, = EXAMPLE.clients
+    assert client.url == "https://zbx.example.com"
+    assert client.settings["pool_size"] == 3 and client.settings["read_only"] is False
+    assert client.closed == 1
 
 
 @pytest.mark.parametrize("error, changed", [
@@ -112,7 +171,7 @@ def test_result_of_the_task_is_the_module_result(capsys):
     (RequestTimeoutError("No answer within 90 seconds; the script may have run.", may_have_run=True), True),
 ])
 def test_collection_error_becomes_fail_json_without_traceback(capsys, error, changed):
-    def task(module):
+    def task(work):
         raise error
 
     code, result, out = run_module(capsys, {"url": "https://zbx.example.com"}, task)
@@ -123,10 +182,11 @@ def test_collection_error_becomes_fail_json_without_traceback(capsys, error, cha
     assert result["changed"] is changed
     assert "exception" not in result
     assert "Traceback" not in out
+    assert EXAMPLE.clients[0].closed == 1
 
 
 def test_failed_result_of_the_task_fails_with_everything_it_holds(capsys):
-    def task(module):
+    def task(work):
         return {"changed": True, "failed": True, "msg": "Script 'Ping' failed on 1 of 2 targets",
                 "results": [{"host": "a", "failed": False}, {"host": "b", "failed": True}]}
 
@@ -139,13 +199,14 @@ def test_failed_result_of_the_task_fails_with_everything_it_holds(capsys):
 
 
 def test_other_exceptions_are_not_hidden():
-    def task(module):
+    def task(work):
         raise KeyError("a bug")
 
     with patch_module_args({"url": "https://zbx.example.com"}):
-        module = ScriptBridgeModule(own_options(), connection=EXAMPLE)
+        module = ScriptBridgeModule(task_class(task))
         with pytest.raises(KeyError):
-            module.run(task)
+            module.run()
+    assert EXAMPLE.clients[0].closed == 1
 
 
 def secret_forms():
@@ -153,8 +214,8 @@ def secret_forms():
 
 
 def test_secrets_are_masked_in_a_failure(capsys):
-    def task(module):
-        module.redactor.add(SESSION)
+    def task(work):
+        work.client.redactor.add(SESSION)
         raise ScriptBridgeError(
             "login with %s (sent as %s) gave session %s" % (TOKEN, quote(TOKEN, safe=""), SESSION),
             data={"request": json.dumps({"auth": TOKEN}), "sessions": [SESSION, {"again": SESSION}]},
@@ -169,8 +230,8 @@ def test_secrets_are_masked_in_a_failure(capsys):
 
 
 def test_secrets_are_masked_in_a_success(capsys):
-    def task(module):
-        module.redactor.add(SESSION)
+    def task(work):
+        work.client.redactor.add(SESSION)
         return {"changed": True, "results": [{"value": "token=%s" % quote(TOKEN, safe="")},
                                              {"debug": {"logs": [{"message": "session %s" % SESSION}]}}],
                 "echo": json.dumps({"token": TOKEN})}
@@ -186,10 +247,10 @@ def test_secrets_are_masked_in_a_success(capsys):
 def test_password_of_the_url_never_shows(capsys):
     url = "https://api:%s@zbx.example.com:99999/zabbix" % URL_PASSWORD
 
-    def task(module):
-        transport = HttpTransport(redactor=module.redactor)
+    def task(work):
+        transport = HttpTransport(redactor=work.client.redactor)
         try:
-            transport.request("POST", module.params["url"] + "/api_jsonrpc.php", payload={})
+            transport.request("POST", work.options["url"] + "/api_jsonrpc.php", payload={})
         finally:
             transport.close()
 
@@ -201,32 +262,31 @@ def test_password_of_the_url_never_shows(capsys):
 
 def test_validate_certs_false_warns(capsys):
     code, result, dummy = run_module(capsys, {"url": "https://zbx.example.com", "validate_certs": False},
-                                     lambda module: {"changed": False})
+                                     lambda work: {"changed": False})
     assert code == 0
     assert "validate_certs is false" in warning_texts(result)
     assert "ca_path" in warning_texts(result)
 
 
 def test_validate_certs_true_does_not_warn(capsys):
-    code, result, dummy = run_module(capsys, {"url": "https://zbx.example.com"}, lambda module: {"changed": False})
+    code, result, dummy = run_module(capsys, {"url": "https://zbx.example.com"}, lambda work: {"changed": False})
     assert code == 0
     assert "validate_certs" not in warning_texts(result)
 
 
-def test_check_mode_is_supported_by_default(capsys):
-    seen = []
+def test_check_mode_is_supported_by_default_and_runs_predict_on_a_read_only_client(capsys):
+    def execute(work):
+        raise AssertionError("execute() ran in check mode")
 
-    def task(module):
-        seen.append(module.check_mode)
-        return {"changed": True}
-
-    code, result, dummy = run_module(capsys, {"url": "https://zbx.example.com", "_ansible_check_mode": True}, task)
+    code, result, dummy = run_module(capsys, {"url": "https://zbx.example.com", "_ansible_check_mode": True}, execute,
+                                     predict=lambda work: {"changed": True, "read_only": work.client.settings["read_only"]})
     assert code == 0
-    assert seen == [True]
+    assert result["read_only"] is True
     assert "skipped" not in result
+    assert EXAMPLE.clients[0].closed == 1
 
 
 def test_option_errors_of_ansible_still_fail_the_usual_way(capsys):
-    code, result, dummy = run_module(capsys, {"script": "Ping"}, lambda module: {"changed": True})
+    code, result, dummy = run_module(capsys, {"script": "Ping"}, lambda work: {"changed": True})
     assert code == 1
     assert "url" in result["msg"]

@@ -2,7 +2,7 @@
 # Copyright: scriptbridge.core contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The work of both SuperOffice modules, against the SuperOffice simulator in this process."""
+"""The tasks of both SuperOffice modules, against the SuperOffice simulator in this process."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -17,18 +17,15 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     OptionError,
     ScriptFailedError,
 )
-from ansible_collections.scriptbridge.core.plugins.module_utils._http import Redactor
-from ansible_collections.scriptbridge.core.plugins.module_utils._connection import module_arguments
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_connection import SUPEROFFICE
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice import SuperOfficeClient
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_tasks import (
-    CRMSCRIPT_ARGUMENT_SPEC,
-    EVENT_HANDLERS_ARGUMENT_SPEC,
+    CrmScriptTask,
+    EventHandlersTask,
     event_result,
     find_script,
-    run_crmscript,
-    run_event_handlers,
     script_info,
 )
+from ansible_collections.scriptbridge.core.plugins.module_utils._task import run_task
 from simulators.superoffice_sim import PASSWORD, SCRIPTS, USERNAME, SuperOfficeSimulator
 
 EVENT_KEYS = {"type", "input_values", "block_execution", "navigate_to", "message", "show_dialog", "output_values",
@@ -49,22 +46,21 @@ def fixture_sim(server):
     return server
 
 
-def task_params(sim, spec, **kwargs):
-    """Parameters as AnsibleModule hands them to the task: every option present, defaults applied."""
-    values = dict((name, option.get("default"))
-                  for name, option in module_arguments(SUPEROFFICE.compose(), {}, {})[0].items())
-    values.update((name, option.get("default")) for name, option in spec.items())
-    values.update(url=sim.url, username=USERNAME, password=PASSWORD, timeout=10)
-    values.update(kwargs)
-    return values
+def perform(task_class, sim, check_mode, **options):
+    """What the base module does: the task's options checked, a client (read-only in check mode), one run."""
+    params = dict((name, option.get("default")) for name, option in task_class.argument_spec.items())
+    params.update(options)
+    checked = task_class.check_options(params)
+    client = SuperOfficeClient(sim.url, username=USERNAME, password=PASSWORD, timeout=10, read_only=check_mode)
+    return run_task(task_class, checked, client, check_mode)
 
 
-def crmscript(sim, check_mode=False, **kwargs):
-    return run_crmscript(task_params(sim, CRMSCRIPT_ARGUMENT_SPEC, **kwargs), check_mode, Redactor())
+def crmscript(sim, check_mode=False, **options):
+    return perform(CrmScriptTask, sim, check_mode, **options)
 
 
-def handlers(sim, check_mode=False, **kwargs):
-    return run_event_handlers(task_params(sim, EVENT_HANDLERS_ARGUMENT_SPEC, **kwargs), check_mode, Redactor())
+def handlers(sim, check_mode=False, **options):
+    return perform(EventHandlersTask, sim, check_mode, **options)
 
 
 def calls(sim):

@@ -2,7 +2,7 @@
 # Copyright: scriptbridge.core contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The work of zabbix_script_execute: option and script checks, fan-out, results, with a fake Zabbix client."""
+"""The task of zabbix_script_execute: option and script checks, fan-out, results, with a fake Zabbix client."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,7 +13,6 @@ import time
 
 import pytest
 
-from ansible_collections.scriptbridge.core.plugins.module_utils import _zabbix_script
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     InvalidParamsError,
     NotFoundError,
@@ -22,8 +21,8 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     UnreachableError,
     UnsupportedError,
 )
-from ansible_collections.scriptbridge.core.plugins.module_utils._http import Redactor
 from ansible_collections.scriptbridge.core.plugins.module_utils._jsonrpc import JsonRpcError
+from ansible_collections.scriptbridge.core.plugins.module_utils._task import run_task
 from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import (
     ApiRules,
     ZabbixClient,
@@ -31,7 +30,8 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import (
     parse_version,
 )
 from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix_script import (
-    ScriptRun,
+    ARGUMENT_SPEC,
+    ZabbixScriptTask,
     check_options,
     check_script,
     describe_script,
@@ -46,13 +46,9 @@ RESULT_KEYS = {"host_id", "host", "event_id", "response", "value", "debug", "fai
 
 
 def params_for(**overrides):
-    """Module parameters as AnsibleModule hands them over (every option present)."""
-    params = dict(
-        url="https://zbx.example.com", api_token=TOKEN, username=None, password=None, http_username=None,
-        http_password=None, validate_certs=True, ca_path=None, timeout=90,
-        script_id=None, script="Ping", menu_path=None, host_id=None, host=None, host_ids=None, hosts=None,
-        event_id=None, event_ids=None, manualinput=None, concurrency=4, fail_on_error=True,
-    )
+    """The task's options as AnsibleModule hands them over (every option present, defaults applied)."""
+    params = dict((name, option.get("default")) for name, option in ARGUMENT_SPEC.items())
+    params["script"] = "Ping"
     params.update(overrides)
     return params
 
@@ -117,8 +113,6 @@ def test_concurrency_below_one_is_refused(concurrency):
 @pytest.mark.parametrize("overrides, words", [
     (dict(script=None, script_id="abc"), "script_id"),
     (dict(script="  "), "script is empty"),
-    (dict(api_token=None), "No Zabbix credentials"),
-    (dict(username="Admin", password="x"), "not both"),
 ])
 def test_check_options_refuses(overrides, words):
     with pytest.raises(OptionError) as caught:
@@ -126,9 +120,11 @@ def test_check_options_refuses(overrides, words):
     assert words in caught.value.message
 
 
-def test_check_options_returns_the_targets():
-    assert check_options(params_for(script=None, script_id="12", hosts=["a", "b"], concurrency=1)) == (
-        "host", "name", ["a", "b"])
+def test_check_options_returns_the_options_and_the_targets():
+    options = check_options(params_for(script=None, script_id="12", hosts=["a", "b"], concurrency=1))
+    assert (options["kind"], options["by"], options["values"]) == ("host", "name", ["a", "b"])
+    assert options["script_id"] == "12" and options["concurrency"] == 1 and options["fail_on_error"] is True
+    assert ZabbixScriptTask.client_settings(options) == {"pool_size": 1}
 
 
 # -- script checks ---------------------------------------------------------------------------------------------------
@@ -304,14 +300,15 @@ def test_ordered_map_runs_in_the_calling_thread_when_nothing_runs_together(concu
     assert threads <= {threading.current_thread()}
 
 
-# -- ScriptRun with a fake Zabbix client -----------------------------------------------------------------------------
+# -- the task with a fake Zabbix client -----------------------------------------------------------------------------
 
 
 class FakeZabbix:
-    """A Zabbix server as the fake client sees it, and the factory that replaces ``ZabbixClient``."""
+    """A Zabbix server as the fake client sees it, and the factory of fake clients."""
 
     def __init__(self):
         self.version = "7.0.5"
+        self.uses_token = True
         self.script = script()
         self.script_error = None
         self.version_error = None
@@ -325,8 +322,8 @@ class FakeZabbix:
         self.meter = InFlight()
         self._lock = threading.Lock()
 
-    def __call__(self, params, pool_size=4, redactor=None, read_only=False):
-        client = FakeClient(self, params, pool_size, redactor)
+    def __call__(self, pool_size=4):
+        client = FakeClient(self, pool_size)
         self.clients.append(client)
         return client
 
@@ -343,17 +340,15 @@ class FakeClient:
     require = ZabbixClient.require
     refuse_broken_token_execute = ZabbixClient.refuse_broken_token_execute
 
-    def __init__(self, world, params, pool_size, redactor):
+    def __init__(self, world, pool_size):
         self.world = world
-        self.params = params
         self.pool_size = pool_size
-        self.redactor = redactor
         self.rules = None
         self.version_text = None
 
     @property
     def uses_token(self):
-        return bool(self.params.get("api_token"))
+        return self.world.uses_token
 
     def detect_version(self):
         self.world.record("detect_version")
@@ -368,6 +363,12 @@ class FakeClient:
 
     def close(self):
         self.world.record("close")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
     def script(self, script_id=None, name=None, menu_path=None):
         self.world.record("script", script_id, name, menu_path)
@@ -409,15 +410,18 @@ class FakeClient:
 
 
 @pytest.fixture
-def zabbix(monkeypatch):
-    world = FakeZabbix()
-    monkeypatch.setattr(_zabbix_script.ZABBIX, "client", world)
-    return world
+def zabbix():
+    return FakeZabbix()
+
+
+def perform(zabbix, check_mode=False, **overrides):
+    """What the base module does with the task: options checked, a client with the task's settings, one run."""
+    options = ZabbixScriptTask.check_options(params_for(**overrides))
+    return run_task(ZabbixScriptTask, options, zabbix(**ZabbixScriptTask.client_settings(options)), check_mode)
 
 
 def run(zabbix, check_mode=False, **overrides):
-    redactor = Redactor()
-    outcome = ScriptRun(params_for(**overrides), check_mode, redactor)()
+    outcome = perform(zabbix, check_mode, **overrides)
     assert zabbix.calls("close") == [("close",)]
     return outcome
 
@@ -444,13 +448,9 @@ def test_one_host_end_to_end(zabbix):
     assert names == ["detect_version", "login", "script", "hosts_by_name", "execute", "close"]
 
 
-def test_client_gets_the_params_the_pool_size_and_the_redactor(zabbix):
-    redactor = Redactor()
-    ScriptRun(params_for(host="web-01", concurrency=7), False, redactor)()
-    client = zabbix.clients[0]
-    assert client.pool_size == 7
-    assert client.redactor is redactor
-    assert client.params["url"] == "https://zbx.example.com"
+def test_client_gets_a_pool_as_large_as_the_concurrency(zabbix):
+    perform(zabbix, host="web-01", concurrency=7)
+    assert zabbix.clients[0].pool_size == 7
 
 
 def test_one_target_with_plain_text_has_no_value_json(zabbix):
@@ -514,7 +514,7 @@ def test_manualinput_is_passed_to_every_target(zabbix):
 def test_version_limits_fail_before_anything_runs(zabbix, version, overrides, words):
     zabbix.version = version
     with pytest.raises(UnsupportedError) as caught:
-        ScriptRun(params_for(**overrides), False, Redactor())()
+        perform(zabbix, **overrides)
     assert words in caught.value.message
     assert zabbix.calls("login") == []
     assert zabbix.calls("execute") == []
@@ -523,7 +523,8 @@ def test_version_limits_fail_before_anything_runs(zabbix, version, overrides, wo
 
 def test_session_login_works_on_6_0(zabbix):
     zabbix.version = "6.0.14"
-    outcome = run(zabbix, host="web-01", api_token=None, username="Admin", password="zabbix")
+    zabbix.uses_token = False
+    outcome = run(zabbix, host="web-01")
     assert outcome["changed"] is True
     assert zabbix.calls("login") == [("login",)]
 
@@ -538,7 +539,7 @@ def test_script_checks_fail_before_anything_runs(zabbix, bad_script, error):
     zabbix.script = bad_script
     for check_mode in (False, True):
         with pytest.raises(error):
-            ScriptRun(params_for(hosts=["web-01", "web-02"]), check_mode, Redactor())()
+            perform(zabbix, check_mode, hosts=["web-01", "web-02"])
     assert zabbix.calls("execute") == []
     assert len(zabbix.calls("close")) == 2
 
@@ -720,19 +721,19 @@ def _fail_execute(world):
 def test_client_is_closed_whatever_happens(zabbix, breakage, error):
     breakage(zabbix)
     with pytest.raises(error):
-        ScriptRun(params_for(hosts=["web-01", "web-02"]), False, Redactor())()
+        perform(zabbix, hosts=["web-01", "web-02"])
     assert zabbix.calls("close") == [("close",)]
 
 
 def test_nothing_runs_unless_every_name_resolves(zabbix):
     with pytest.raises(NotFoundError):
-        ScriptRun(params_for(hosts=["web-01", "nope-01"]), False, Redactor())()
+        perform(zabbix, hosts=["web-01", "nope-01"])
     assert zabbix.calls("execute") == []
 
 
 def test_bad_options_fail_before_any_client_exists(zabbix):
     with pytest.raises(OptionError):
-        ScriptRun(params_for(hosts=["web-01", "web-01"]), False, Redactor())
+        perform(zabbix, hosts=["web-01", "web-01"])
     assert zabbix.clients == []
 
 
