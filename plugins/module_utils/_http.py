@@ -289,6 +289,14 @@ def _short_reason(exc):
 _AFTER_SENDING = {True: ".", False: " (a read: nothing ran)."}
 
 
+class _NotOpened(Exception):
+    """No connection could be opened: nothing was sent, so the request may be tried again."""
+
+    def __init__(self, reason):
+        super(_NotOpened, self).__init__(reason)
+        self.reason = reason
+
+
 class HttpTransport:
     """One pooled HTTP session with the collection's TLS, timeout and retry rules."""
 
@@ -354,57 +362,64 @@ class HttpTransport:
         if payload is not None:
             data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
             send_headers["Content-Type"] = content_type
-        where = display_url(url)
         attempt = 0
         while True:
             attempt += 1
             try:
-                raw = self.session.request(
-                    method, url, data=data, headers=send_headers, params=params,
-                    timeout=(min(self.timeout, MAX_CONNECT_TIMEOUT), self.timeout),
-                    allow_redirects=False,
-                )
-                content = raw.content
-            except requests.exceptions.SSLError as exc:
+                raw, content = self._send(method, url, data, send_headers, params, acts)
+            except _NotOpened as exc:
+                if attempt < self.retry.attempts:
+                    self.retry.sleep(self.retry.delay(attempt))
+                    continue
                 raise self._fail(
                     UnreachableError,
-                    "TLS failed for %s: %s. If the server uses a private CA, set ca_path to its CA bundle; "
-                    "validate_certs: false turns verification off (not for production)." % (where, _short_reason(exc)),
-                )
-            except requests.exceptions.ConnectionError as exc:
-                if _connection_not_opened(exc):
-                    if attempt < self.retry.attempts:
-                        self.retry.sleep(self.retry.delay(attempt))
-                        continue
-                    raise self._fail(
-                        UnreachableError,
-                        "Cannot connect to %s: %s (tried %d times). Check the url option and that the server is up "
-                        "and reachable from this host." % (where, _short_reason(exc), attempt),
-                    )
-                if isinstance(exc.args[0] if exc.args else None, ReadTimeoutError):
-                    # requests reports a body that stops arriving as a ConnectionError.
-                    raise self._timeout(where, acts)
-                raise self._fail(
-                    UnreachableError,
-                    "The connection to %s broke after the request was sent (%s)%s"
-                    % (where, _short_reason(exc), _AFTER_SENDING[acts]),
-                    may_have_run=acts,
-                )
-            except requests.exceptions.Timeout:
-                raise self._timeout(where, acts)
-            except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                    requests.exceptions.InvalidSchema, ValueError) as exc:
-                raise self._fail(OptionError, "Cannot send a request to %s: %s" % (where, _short_reason(exc)))
-            except requests.exceptions.RequestException as exc:
-                raise self._fail(
-                    ProtocolError,
-                    "The answer from %s was cut off or malformed (%s)%s" % (where, _short_reason(exc), _AFTER_SENDING[acts]),
-                    may_have_run=acts,
+                    "Cannot connect to %s: %s (tried %d times). Check the url option and that the server is up "
+                    "and reachable from this host." % (display_url(url), exc.reason, attempt),
                 )
             if raw.status_code in RETRY_STATUSES and attempt < self.retry.attempts:
                 self.retry.sleep(self.retry.delay(attempt, raw.headers.get("Retry-After")))
                 continue
             return HttpResponse(raw.status_code, raw.reason, raw.headers, content, raw.url, self.redactor, method, acts)
+
+    def _send(self, method, url, data, headers, params, acts):
+        """One attempt: the raw answer and its body, or the collection's error (``_NotOpened`` is retried)."""
+        where = display_url(url)
+        try:
+            raw = self.session.request(
+                method, url, data=data, headers=headers, params=params,
+                timeout=(min(self.timeout, MAX_CONNECT_TIMEOUT), self.timeout),
+                allow_redirects=False,
+            )
+            return raw, raw.content
+        except requests.exceptions.SSLError as exc:
+            raise self._fail(
+                UnreachableError,
+                "TLS failed for %s: %s. If the server uses a private CA, set ca_path to its CA bundle; "
+                "validate_certs: false turns verification off (not for production)." % (where, _short_reason(exc)),
+            )
+        except requests.exceptions.ConnectionError as exc:
+            if _connection_not_opened(exc):
+                raise _NotOpened(_short_reason(exc))
+            if isinstance(exc.args[0] if exc.args else None, ReadTimeoutError):
+                # requests reports a body that stops arriving as a ConnectionError.
+                raise self._timeout(where, acts)
+            raise self._fail(
+                UnreachableError,
+                "The connection to %s broke after the request was sent (%s)%s"
+                % (where, _short_reason(exc), _AFTER_SENDING[acts]),
+                may_have_run=acts,
+            )
+        except requests.exceptions.Timeout:
+            raise self._timeout(where, acts)
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema, ValueError) as exc:
+            raise self._fail(OptionError, "Cannot send a request to %s: %s" % (where, _short_reason(exc)))
+        except requests.exceptions.RequestException as exc:
+            raise self._fail(
+                ProtocolError,
+                "The answer from %s was cut off or malformed (%s)%s" % (where, _short_reason(exc), _AFTER_SENDING[acts]),
+                may_have_run=acts,
+            )
 
     def _timeout(self, where, acts):
         return self._fail(

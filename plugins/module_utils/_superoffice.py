@@ -245,16 +245,7 @@ class SuperOfficeClient:
     def _error(self, response, action, acts):
         """The error for a non-2xx answer: what happened, and what to do about it."""
         status, reason, where = response.status, response.reason or "", display_url(response.url)
-        text = response.text
-        body = _error_body(text)
-        if body is not None:
-            detail = ": ".join(str(part) for part in (body.get("ErrorType"), body.get("ErrorMessage")) if part)
-            data = dict((key, body.get(key)) for key in ("ErrorType", "ErrorMessage", "ErrorSource"))
-        else:
-            detail = _other_message(text, self.redactor)
-            data = None if detail == "(empty)" else detail
-        detail = self.redactor.scrub(detail)
-        data = self.redactor.scrub(data)
+        body, detail, data = self._error_detail(response.text)
         said = "" if detail == "(empty)" else ": %s" % detail
         common = dict(status=status, code=status, data=data)
         if status == 401:
@@ -299,6 +290,17 @@ class SuperOfficeClient:
         return HttpStatusError("SuperOffice answered HTTP %s %s for %s while %s%s."
                                % (status, reason, where, action, said),
                                may_have_run=may_have_run_after(status, acts), **common)
+
+    def _error_detail(self, text):
+        """(SuperOffice error body or None, what it says, the error's data), every secret masked."""
+        body = _error_body(text)
+        if body is not None:
+            detail = ": ".join(str(part) for part in (body.get("ErrorType"), body.get("ErrorMessage")) if part)
+            data = dict((key, body.get(key)) for key in ("ErrorType", "ErrorMessage", "ErrorSource"))
+        else:
+            detail = _other_message(text, self.redactor)
+            data = None if detail == "(empty)" else detail
+        return body, self.redactor.scrub(detail), self.redactor.scrub(data)
 
     def _auth_hint(self):
         return {

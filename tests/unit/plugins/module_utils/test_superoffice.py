@@ -41,7 +41,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_api
     to_string_map,
 )
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_connection import SUPEROFFICE
-from simulators.swagger import event_handler_type_enum
+from ansible_collections.scriptbridge.core.tests.simulators.swagger import event_handler_type_enum
 
 TICKET = "7T:MAA3AGYAMQBlAGQAZAAxAGQAZQAwADgAYgAxAGEAYwBkADYAOAA0ADcAMQA2AA=="
 ACCESS_TOKEN = "8A:Cust12345.AQeN6vT2mZ4kLw9sJb0xYcRfHq7pDu3nE"

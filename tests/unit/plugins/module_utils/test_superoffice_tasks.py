@@ -26,7 +26,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_tas
     script_info,
 )
 from ansible_collections.scriptbridge.core.plugins.module_utils._task import run_task
-from simulators.superoffice_sim import PASSWORD, SCRIPTS, USERNAME, SuperOfficeSimulator
+from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import PASSWORD, SCRIPTS, USERNAME, SuperOfficeSimulator
 
 EVENT_KEYS = {"type", "input_values", "block_execution", "navigate_to", "message", "show_dialog", "output_values",
               "state_values", "exception", "parser_values", "cgi_variables", "cgi_content", "headers",

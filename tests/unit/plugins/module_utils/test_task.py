@@ -70,7 +70,8 @@ def zabbix_answer(request):
 
 
 def zabbix_args(http_server, check_mode):
-    return {"url": http_server.url, "api_token": TOKEN, "script_id": "5", "host": "web-01",
+    # With concurrency 1 the script and the host are looked up one after the other: the order is known.
+    return {"url": http_server.url, "api_token": TOKEN, "script_id": "5", "host": "web-01", "concurrency": 1,
             "_ansible_check_mode": check_mode}
 
 
