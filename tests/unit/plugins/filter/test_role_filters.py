@@ -107,6 +107,12 @@ def test_allowed_scripts_given_as_text_are_a_comma_separated_list(allowed, decis
     assert plan_of(ECHO, allowed_scripts=allowed)["decision"] == decision
 
 
+def test_an_allowed_script_id_given_as_text_allows_that_id_only():
+    by_id = {"zabbix.script_id": "1", "zabbix.hosts": "host-001"}
+    assert plan_of(by_id, allowed_scripts="10")["decision"] == "not_allowed"
+    assert plan_of(by_id, allowed_scripts=1)["decision"] == "run"
+
+
 def test_a_blocked_event_has_no_script_but_keeps_what_the_handlers_asked_for():
     plan = plan_of(ECHO, blocked=True, message="Amount too low")
     assert (plan["blocked"], plan["script"], plan["script_name"], plan["message"]) == (True, "", "Echo host",
