@@ -115,8 +115,8 @@ def test_an_allowed_script_id_given_as_text_allows_that_id_only():
 
 def test_a_blocked_event_has_no_script_but_keeps_what_the_handlers_asked_for():
     plan = plan_of(ECHO, blocked=True, message="Amount too low")
-    assert (plan["blocked"], plan["script"], plan["script_name"], plan["message"]) == (True, "", "Echo host",
-                                                                                          "Amount too low")
+    expected = (True, "", "Echo host", "Amount too low")
+    assert (plan["blocked"], plan["script"], plan["script_name"], plan["message"]) == expected
 
 
 def test_a_preview_that_ran_holds_the_decision_and_check_mode_stays_true():
@@ -312,8 +312,8 @@ def test_failed_diagnostics_fail_the_outcome_and_are_named():
 
 def test_diagnostics_that_did_not_run_are_said_once():
     entries = problem_ticket_diagnostics({}, ["1003"], failure="cannot run on events")
-    crm = {"results": [crm_run(entries[0], '{"ticket_id": "T-1", "action": "created"}', {"ticket_id": "T-1",
-                                                                                          "action": "created"})]}
+    answer = {"ticket_id": "T-1", "action": "created"}
+    crm = {"results": [crm_run(entries[0], json.dumps(answer), answer)]}
     outcome = problem_ticket_outcome(crm, "Event echo", {"failed": True, "msg": "x"}, failure="cannot run on events")
     assert outcome["msg"] == "Wrote 1 ticket (1 created, 0 updated). The diagnostics did not run: cannot run on events"
     assert (outcome["status"], outcome["zabbix_version"]) == ("failed", None)
