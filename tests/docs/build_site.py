@@ -1,12 +1,12 @@
-"""Build the documentation site: module and role reference plus the guides in docs/.
+"""Build the documentation site: module, filter and role reference plus the guides in docs/.
 
 Usage (from the repository root): ``make docs``, or ``.venv/bin/python tests/docs/build_site.py``.
 The site ends up in ``build/docs/html/index.html``. Any error or warning fails the build:
 
-1. ``antsibull-docs lint-collection-docs --plugin-docs`` checks every module's and
-   role's documentation (DOCUMENTATION, EXAMPLES, RETURN, meta/argument_specs.yml).
+1. ``antsibull-docs lint-collection-docs --plugin-docs`` checks every plugin's and
+   role's documentation (DOCUMENTATION, EXAMPLES, RETURN, filter YAML files, meta/argument_specs.yml).
 2. ``antsibull-docs sphinx-init`` writes the Sphinx configuration of the day;
-   ``antsibull-docs collection`` renders the reference of whatever modules and
+   ``antsibull-docs collection`` renders the reference of whatever plugins and
    roles the collection has when the build runs.
 3. Every ``docs/*.md`` is a page of the site (MyST). Links between them stay as
    they are; links to other files of the repository become links to the
@@ -177,7 +177,7 @@ Run scripts through remote APIs from Ansible playbooks, ad-hoc commands and
 automation platforms: Zabbix global scripts on hosts and problem events
 (Zabbix 5.0 to 7.4), SuperOffice CRMScripts and CRMScript event handlers.
 
-Start with the :doc:`quick start <quickstart>`; the reference lists every module
+Start with the :doc:`quick start <quickstart>`; the reference lists every module, filter
 and role with its options and return values.
 
 .. toctree::

@@ -1,0 +1,290 @@
+# -*- coding: utf-8 -*-
+# Copyright: scriptbridge.core contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The data work of the example roles, as filters.
+
+The roles ``event_remediation`` and ``problem_ticket`` chain modules; what they
+decide between the tasks and what they report afterwards lives here, where it
+is read and tested as Python:
+
+- ``event_remediation_plan``: what the event handlers decided (the decision
+  ladder: undecided, blocked, nothing_to_do, not_allowed, no_hosts, run), and
+  which Zabbix script runs on which hosts;
+- ``event_remediation_outcome``: the per-host results, the status and the
+  one-sentence message of ``event_remediation_result``;
+- ``problem_ticket_diagnostics``: one entry per problem event from the Zabbix
+  script's results;
+- ``problem_ticket_outcome``: the tickets, the status and the message of
+  ``problem_ticket_result``.
+
+Each filter's documentation is the YAML file of the same name next to this one.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.validation import check_type_list
+from ansible.module_utils.parsing.convert_bool import boolean
+
+# The decisions after which no Zabbix script runs and the status is the decision itself.
+FINAL_DECISIONS = ("undecided", "blocked", "nothing_to_do")
+
+
+def _mapping(value, what):
+    """A task result or a dict argument; null is an empty one."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise AnsibleFilterError("%s must be a dictionary, got %s" % (what, type(value).__name__))
+    return value
+
+
+def _text(value):
+    """Text of a value, with an empty or missing value as the empty text."""
+    return str(value) if value else ""
+
+
+def _flag(value):
+    return boolean(value, strict=False)
+
+
+def _script_names(allowed_scripts):
+    """The allowed scripts as a list of names or ids, read as the role's argument spec reads them."""
+    if not allowed_scripts:
+        return []
+    try:
+        return [str(name) for name in check_type_list(allowed_scripts)]
+    except TypeError:
+        raise AnsibleFilterError("allowed_scripts must be a list of script names or ids, got %s"
+                                 % type(allowed_scripts).__name__)
+
+
+def _host_names(value):
+    """Comma-separated host names: trimmed, blanks dropped, repeats (ignoring case) dropped, order kept."""
+    seen = set()
+    names = []
+    for name in _text(value).split(","):
+        name = name.strip()
+        if name and name.lower() not in seen:
+            seen.add(name.lower())
+            names.append(name)
+    return names
+
+
+def target_value(item):
+    """What a target of zabbix_script_execute printed or, when it failed, why.
+
+    The printed value when there is one; else the error's data when it is a
+    non-empty text (a failing script's output), else the error's message.
+    """
+    value = item.get("value")
+    if value is not None:
+        return value
+    error = _mapping(item.get("error") or {}, "error")
+    data = error.get("data")
+    if isinstance(data, str) and data:
+        return data
+    return error.get("message")
+
+
+def _decision(handlers_exist, handlers_ran, blocked, requested, hosts, allowed):
+    """The decision ladder of event_remediation: the first rule that matches."""
+    if not handlers_ran and handlers_exist:
+        return "undecided"
+    if blocked:
+        return "blocked"
+    if not requested:
+        return "nothing_to_do"
+    if allowed and requested not in allowed:
+        return "not_allowed"
+    if not hosts:
+        return "no_hosts"
+    return "run"
+
+
+def event_remediation_plan(handlers, preview=None, allowed_scripts=None):
+    """What the event handlers decided, from the result of superoffice_event_handlers.
+
+    ``preview`` is the result of the check-mode preview run; when it was
+    skipped (or is not given), ``handlers`` holds the decision.
+    """
+    handlers = _mapping(handlers, "The event handlers' result")
+    preview = _mapping(preview, "The preview's result")
+    decided = handlers if not preview or preview.get("skipped") else preview
+    outputs = _mapping(decided.get("output_values") or {}, "output_values")
+    script_id = _text(outputs.get("zabbix.script_id")).strip()
+    script_name = _text(outputs.get("zabbix.script")).strip()
+    # zabbix.script_id names one script exactly; it wins over zabbix.script when a handler sets both.
+    requested = script_id or script_name
+    blocked = _flag(decided.get("blocked", False))
+    handlers_ran = "event" in decided
+    hosts = _host_names(outputs.get("zabbix.hosts"))
+    return {
+        # Also true for a play or block with check_mode: true, which ansible_check_mode does not reflect.
+        "check_mode": "event" not in handlers,
+        "handlers_ran": handlers_ran,
+        "decision": _decision(handlers.get("handlers_exist"), handlers_ran, blocked, requested, hosts,
+                              _script_names(allowed_scripts)),
+        "blocked": blocked,
+        "message": _text(decided.get("message")),
+        "output_values": outputs,
+        "script_id": script_id,
+        "script_name": script_name,
+        "script": "" if blocked else requested,
+        "hosts": hosts,
+        "manualinput": _text(outputs.get("zabbix.manualinput")),
+    }
+
+
+def _host_results(plan, zabbix, failure):
+    """One {host, failed, value} per host the script ran (or was to run) on."""
+    if plan["decision"] != "run":
+        return []
+    if failure:
+        return [{"host": host, "failed": True, "value": "not run: %s" % failure} for host in plan["hosts"]]
+    entries = []
+    for item in zabbix.get("results") or []:
+        entry = {"host": item.get("host"), "failed": _flag(item.get("failed")), "value": target_value(item)}
+        if plan["check_mode"]:
+            entry["would_execute"] = item.get("would_execute", False)
+        entries.append(entry)
+    return entries
+
+
+def _count(number, noun):
+    return "%d %s%s" % (number, noun, "" if number == 1 else "s")
+
+
+def _remediation_msg(plan, event_type, script_name, failure, results, failed_hosts):
+    """One sentence on what event_remediation did."""
+    decision = plan["decision"]
+    script = plan["script"]
+    if decision == "undecided":
+        return ("Check mode: %s has event handlers, which were not run; set"
+                " event_remediation_run_handlers_in_check_mode to preview their decision." % event_type)
+    if decision == "blocked":
+        return "A handler of %s blocked the event (%s): no Zabbix script ran." % (
+            event_type, plan["message"] or "no message")
+    if decision == "nothing_to_do":
+        return "The handlers of %s named no Zabbix script: nothing to do." % event_type
+    if decision == "not_allowed":
+        return ("The handlers asked for Zabbix script %s, which event_remediation_allowed_scripts does not allow:"
+                " no Zabbix script ran." % script)
+    if decision == "no_hosts":
+        return ("The handlers asked for Zabbix script %s but named no hosts in zabbix.hosts:"
+                " no Zabbix script ran." % script)
+    if failure:
+        return "Zabbix script %s did not run: %s" % (script, failure)
+    if failed_hosts:
+        how = ": failed on " + ", ".join(str(host) for host in failed_hosts)
+    else:
+        how = "" if plan["check_mode"] else ", successfully"
+    return "Zabbix script %s %s on %s%s." % (
+        script_name, "would run" if plan["check_mode"] else "ran", _count(len(results), "host"), how)
+
+
+def event_remediation_outcome(plan, event_type, zabbix=None, failure=""):
+    """The whole outcome of event_remediation (its variable event_remediation_result), before the report."""
+    plan = _mapping(plan, "The plan")
+    zabbix = _mapping(zabbix, "The Zabbix task's result")
+    failure = _text(failure)
+    ran = plan["decision"] == "run"
+    script = _mapping(zabbix.get("script"), "The Zabbix task's script") if ran else {}
+    results = _host_results(plan, zabbix, failure)
+    failed_hosts = [entry["host"] for entry in results if entry["failed"]]
+    if plan["decision"] in FINAL_DECISIONS:
+        status = plan["decision"]
+    else:
+        status = "failed" if not ran or failed_hosts else "succeeded"
+    return {
+        "status": status,
+        "msg": _remediation_msg(plan, event_type, script.get("name"), failure, results, failed_hosts),
+        "event_type": event_type,
+        "blocked": plan["blocked"],
+        "message": plan["message"],
+        "output_values": plan["output_values"],
+        "script": plan["script"],
+        "script_id": script.get("scriptid") or plan["script_id"],
+        "hosts": plan["hosts"] if plan["script"] else [],
+        "manualinput": plan["manualinput"],
+        "results": results,
+        "summary": {"total": len(results), "succeeded": len(results) - len(failed_hosts),
+                    "failed": len(failed_hosts)},
+        "zabbix_version": zabbix.get("zabbix_version") if ran else None,
+        "check_mode": plan["check_mode"],
+        "reported": False,
+        "report_output": None,
+    }
+
+
+def problem_ticket_diagnostics(zabbix, event_ids, failure=""):
+    """One {event_id, host, failed, value} per problem event, from the result of zabbix_script_execute."""
+    failure = _text(failure)
+    if failure:
+        return [{"event_id": str(event_id), "host": "", "failed": True, "value": "diagnostics not run: %s" % failure}
+                for event_id in event_ids or []]
+    zabbix = _mapping(zabbix, "The Zabbix task's result")
+    return [{"event_id": str(item.get("event_id")), "host": item.get("host") or "",
+             "failed": _flag(item.get("failed")), "value": target_value(item)}
+            for item in zabbix.get("results") or []]
+
+
+def _ticket(run):
+    """A diagnostics entry with what the ticket CRMScript answered for it."""
+    answer = run.get("output_json")
+    answer = answer if isinstance(answer, Mapping) else {}
+    ticket = dict(_mapping(run.get("item"), "A loop item"))
+    ticket.update(ticket_id=answer.get("ticket_id"), action=answer.get("action"), output=run.get("output"))
+    return ticket
+
+
+def _tickets_msg(tickets, failed, check_mode, failure):
+    """One sentence on what problem_ticket did."""
+    actions = [ticket["action"] for ticket in tickets if ticket["action"]]
+    msg = ("Check mode: would write " if check_mode else "Wrote ") + _count(len(tickets), "ticket")
+    if actions:
+        msg += " (%d created, %d updated)" % (actions.count("created"), actions.count("updated"))
+    msg += "."
+    if failure:
+        msg += " The diagnostics did not run: %s" % failure
+    elif failed:
+        msg += " The diagnostics failed for event %s." % ", ".join(failed)
+    return msg
+
+
+def problem_ticket_outcome(crm, script, zabbix=None, failure=""):
+    """The whole outcome of problem_ticket (its variable problem_ticket_result), from the looped CRMScript task."""
+    crm = _mapping(crm, "The CRMScript task's result")
+    zabbix = _mapping(zabbix, "The Zabbix task's result")
+    runs = [_mapping(run, "A loop result") for run in crm.get("results") or []]
+    tickets = [_ticket(run) for run in runs]
+    failed = [str(ticket["event_id"]) for ticket in tickets if ticket.get("failed")]
+    # In check mode the CRMScript is only looked up and prints nothing; this also catches a play with
+    # check_mode: true, which ansible_check_mode does not reflect.
+    check_mode = any("output" not in run for run in runs)
+    return {
+        "status": "failed" if failed else "succeeded",
+        "msg": _tickets_msg(tickets, failed, check_mode, _text(failure)),
+        "script": script,
+        "zabbix_version": zabbix.get("zabbix_version"),
+        "tickets": tickets,
+        "summary": {"total": len(tickets), "succeeded": len(tickets) - len(failed), "failed": len(failed)},
+        "check_mode": check_mode,
+    }
+
+
+class FilterModule(object):
+    """The filters of the example roles."""
+
+    def filters(self):
+        return {
+            "event_remediation_plan": event_remediation_plan,
+            "event_remediation_outcome": event_remediation_outcome,
+            "problem_ticket_diagnostics": problem_ticket_diagnostics,
+            "problem_ticket_outcome": problem_ticket_outcome,
+        }
