@@ -210,7 +210,7 @@ class HttpResponse:
     def text(self):
         return self.content.decode("utf-8", "replace")
 
-    def json(self, hint=""):
+    def json(self):
         """The body parsed as JSON, or a ``ProtocolError`` that shows the start of it.
 
         An answer that cannot be read says nothing about what the server did,
@@ -219,8 +219,8 @@ class HttpResponse:
         body = parse_json(self.text)
         if body is NOT_JSON:
             raise ProtocolError(
-                "%s answered HTTP %s with a body that is not JSON: %s%s"
-                % (display_url(self.url), self.status, self.excerpt(), hint),
+                "%s answered HTTP %s with a body that is not JSON: %s"
+                % (display_url(self.url), self.status, self.excerpt()),
                 may_have_run=self.acts, status=self.status,
             )
         return body

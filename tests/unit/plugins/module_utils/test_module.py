@@ -71,7 +71,6 @@ class ExampleConnection(ConnectionGroup):
             name=dict(type="str", default="from the group"),
         )
 
-
     def client(self, params, **settings):
         client = ExampleClient(params, settings)
         self.clients.append(client)
