@@ -22,7 +22,8 @@ The rules under test (docs/reliability.md):
 import pytest
 
 from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_play
-from ansible_collections.scriptbridge.core.tests.reliability.reliability_helpers import CRMSCRIPT, EVENT_HANDLERS, EXECUTION, ZABBIX, no_traceback, says_may_have_run
+from ansible_collections.scriptbridge.core.tests.reliability.reliability_helpers import (
+    CRMSCRIPT, EVENT_HANDLERS, EXECUTION, ZABBIX, no_traceback, says_may_have_run)
 from ansible_collections.scriptbridge.core.tests.simulators.faults import Fault, FaultProxy
 from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import PASSWORD, USERNAME, SuperOfficeSimulator
 from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator

@@ -14,7 +14,8 @@ Use it in process::
             headers={"Content-Type": "application/json-rpc"}))
 
 or as a process (``launcher.py`` starts one; by hand, with ``build/collections`` on
-``PYTHONPATH``): ``python tests/simulators/zabbix_sim.py --version 6.0 --port 0`` prints ``ZABBIX_SIM_URL=http://127.0.0.1:PORT`` and serves until SIGTERM/SIGINT.
+``PYTHONPATH``): ``python tests/simulators/zabbix_sim.py --version 6.0 --port 0`` prints
+``ZABBIX_SIM_URL=http://127.0.0.1:PORT`` and serves until SIGTERM/SIGINT.
 
 Versions
     =======  ===============  ==============================================================
