@@ -8,6 +8,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 venv="${VENV:-$root/.venv}"
+# The shellcheck test must run, not be skipped for want of shellcheck.
+"$root/tests/ci/shellcheck.sh"
 python_version="$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 # A directory of its own, so that two runs at the same time do not collide.
 mkdir -p "$root/build"

@@ -10,4 +10,5 @@ if [ ! -x "$venv/bin/python" ]; then
   "$py" -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+tests/ci/shellcheck.sh
 touch "$venv/.installed"

@@ -78,7 +78,10 @@ for row in "${matrix[@]}"; do
   fi
   make_venv "$core" "$(python_for "$python")"
   venv="$root/.venvs/core-$core"
-  version="$("$venv/bin/ansible" --version | head -1)"
+  # All of the output, then its first line: a reader that stops early (head) would kill
+  # ansible with SIGPIPE, and pipefail would end the script.
+  version="$("$venv/bin/ansible" --version)"
+  version="${version%%$'\n'*}"
   present=()
   for suite in "${suites[@]}"; do
     [ -e "$suite" ] && present+=("$suite")

@@ -29,7 +29,7 @@ test -s "$out/context/_build/collections/scriptbridge-core.tar.gz"
 
 ansible-galaxy collection install --offline -p "$out/installed" "$out/collections/scriptbridge-core.tar.gz" >/dev/null
 ansible-builder introspect --sanitize "$out/installed" > "$out/introspect.txt"
-expected="$(grep -v '^#' requirements.txt | grep -v '^$' | head -1)"
+expected="$(grep -m 1 -v -e '^#' -e '^$' requirements.txt)"
 if ! grep -qF "$expected" "$out/introspect.txt"; then
   cat "$out/introspect.txt" >&2
   echo "ansible-builder introspect does not find '$expected' in the collection's meta/execution-environment.yml" >&2

@@ -6,12 +6,13 @@ the argument specs refusing bad variables before anything reaches a server, and
 ``make demo`` from start to end.
 """
 
+import os
 import subprocess
 import sys
 
 import pytest
 
-from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import ROOT, run_play
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import COLLECTIONS, ROOT, run_play
 from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import PASSWORD, USERNAME, SuperOfficeSimulator
 from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 
@@ -107,8 +108,9 @@ def test_a_single_allowed_script_may_be_given_as_text(fresh):
 
 
 def test_make_demo_tells_each_step():
+    # As make demo runs it: with the collection importable from build/collections.
     demo = subprocess.run([sys.executable, str(ROOT / "demo" / "run.py")], capture_output=True, text=True,
-                          timeout=600, check=False)
+                          env=dict(os.environ, PYTHONPATH=str(COLLECTIONS)), timeout=600, check=False)
     assert demo.returncode == 0, demo.stdout + demo.stderr
     text = demo.stdout
     assert "a handler BLOCKED the event: 'Amount too low'" in text

@@ -125,7 +125,8 @@ show_log() {
 # ---------------------------------------------------------------- packages
 
 pkg_installed() {
-    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+    # No grep -q in a pipe: it stops reading at the first match, and pipefail counts the writer's SIGPIPE.
+    [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == *'install ok installed'* ]]
 }
 
 pids_of() { pgrep -x "$1" 2>/dev/null | sort -n | tr '\n' ' ' || true; }
@@ -212,7 +213,7 @@ pg_pick_cluster() {
         line=$(pg_lsclusters -h | awk -v v="$PG_VERSION" -v c="$PG_CLUSTER" '$1 == v && $2 == c')
     fi
     if [ -z "${line:-}" ]; then
-        line=$(pg_lsclusters -h | head -n 1)
+        line=$(pg_lsclusters -h | awk 'NR == 1')
     fi
     if [ -z "$line" ]; then
         PG_VERSION=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf "%f\n" 2>/dev/null | sort -V | tail -n 1 || true)

@@ -180,6 +180,11 @@ class HttpSimulator:
         return self._server.server_address[1]
 
     @property
+    def open_connections(self) -> int:
+        """TCP connections whose handler has not ended yet (error reports included)."""
+        return 0 if self._server is None else self._server.in_service
+
+    @property
     def root_url(self) -> str:
         """``http://host:port``."""
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -243,8 +248,22 @@ class SimulatorServer(ThreadingHTTPServer):
         self.simulator = simulator
         self._open: set = set()
         self._open_lock = threading.Lock()
+        self.in_service = 0
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, SimulatorHandler)
+
+    def process_request(self, request, client_address) -> None:
+        """Count a connection in service until its thread has ended."""
+        with self._open_lock:
+            self.in_service += 1
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._open_lock:
+                self.in_service -= 1
 
     def connection_opened(self, sock: socket.socket) -> None:
         """A handler started on ``sock``."""

@@ -1,8 +1,7 @@
 # pylint: disable=too-many-lines
-# One self-contained file, so that it can also run as a separate process from a checkout.
 """A SuperOffice WebAPI simulator for the scriptbridge.core tests.
 
-Pure standard library. It serves the parts of the SuperOffice CRM WebAPI that
+Standard library and the simulators' HTTP base (``base.py``). It serves the parts of the SuperOffice CRM WebAPI that
 ``superoffice_crmscript_execute`` and ``superoffice_event_handlers`` use, in the
 shapes of the official Swagger 2.0 specs (CRMScript, CRMScriptAgent,
 CustomerServiceAgent), and records every exchange for wire assertions.
@@ -13,7 +12,8 @@ Use it in process::
         requests.post(sim.url + "/api/v1/CRMScript/1/Execute", json={"name": "Ada"},
                       headers={"Authorization": "Bearer " + ACCESS_TOKEN})
 
-or as a process: ``python tests/simulators/superoffice_sim.py --mode onsite --port 0``
+or as a process (``launcher.py`` starts one; by hand, with ``build/collections`` on
+``PYTHONPATH``): ``python tests/simulators/superoffice_sim.py --mode onsite --port 0``
 prints ``SUPEROFFICE_SIM_URL=<base url>`` and serves until SIGTERM/SIGINT.
 
 Base URL (``sim.url``)
@@ -114,8 +114,9 @@ Errors (status, reason phrase, body)
       without JSON 406, an agent call that exists in SuperOffice but is not simulated 501.
 
 Recording: ``stats()``, ``requests``, ``responses``, ``executions``, ``reports``. Control
-endpoints for out-of-process use (no auth, at the root and below the base URL alike):
-``GET /_sim/stats`` (with ``exchanges``, every request and its answer), ``GET /_sim/requests``,
+endpoints for out-of-process use (no auth, at the root and below the base URL alike; the
+shapes of ``base.py``): ``GET /_sim/stats`` (with ``exchanges``, every request and its
+answer), ``GET /_sim/requests`` (``requests`` and ``responses``), ``GET /_sim/config``,
 ``POST /_sim/reset``, ``POST /_sim/config``, ``POST /_sim/handlers``, ``POST /_sim/scripts``.
 """
 

@@ -1,8 +1,7 @@
 # pylint: disable=too-many-lines
-# One self-contained file, so that it can also run as a separate process from a checkout.
 """A Zabbix JSON-RPC API simulator (Zabbix 5.0 to 7.4) for the scriptbridge.core tests.
 
-Pure standard library. It serves ``POST /api_jsonrpc.php`` and
+Standard library and the simulators' HTTP base (``base.py``). It serves ``POST /api_jsonrpc.php`` and
 ``POST /zabbix/api_jsonrpc.php`` with the behaviour of the Zabbix frontend and
 server for the methods that ``script.execute`` clients use, per version, and
 records every exchange for wire assertions.
@@ -14,8 +13,9 @@ Use it in process::
             sim.api_url, data=b'{"jsonrpc":"2.0","method":"apiinfo.version","params":[],"id":1}',
             headers={"Content-Type": "application/json-rpc"}))
 
-or as a process: ``python tests/simulators/zabbix_sim.py --version 6.0 --port 0``
-prints ``ZABBIX_SIM_URL=http://127.0.0.1:PORT`` and serves until SIGTERM/SIGINT.
+or as a process (``launcher.py`` starts one; by hand, with ``build/collections`` on
+``PYTHONPATH``): ``python tests/simulators/zabbix_sim.py --version 6.0 --port 0`` prints
+``ZABBIX_SIM_URL=http://127.0.0.1:PORT`` and serves until SIGTERM/SIGINT.
 
 Versions
     =======  ===============  ==============================================================
@@ -130,13 +130,14 @@ Recording (thread-safe)
     ran, in order: scriptid, hostid (the host it ran on, also for eventid calls),
     eventid, manualinput as sent), ``logins``, ``logouts``, ``active_sessions``,
     ``http_status`` (answers per HTTP status), ``in_flight``, ``max_in_flight``,
-    ``version``, ``api_version``. ``requests`` (property, also ``GET /_sim/requests``):
-    the last 10000 API requests as ``{"method", "path", "headers", "body", "raw"}``
+    ``version``, ``api_version``. ``requests`` (property, also ``GET /_sim/requests`` as
+    ``{"requests": [...]}``): the last 10000 API requests as ``{"method", "path", "headers", "body", "raw"}``
     (``body`` is the parsed JSON or None).
 
-Control endpoints (never need HTTP Basic, never slowed down, not counted in ``requests``)
+Control endpoints (never need HTTP Basic, never slowed down, not counted in ``requests``;
+the shapes of ``base.py``)
     ``GET /_sim/stats``, ``GET /_sim/requests``, ``GET /_sim/config``,
-    ``POST /_sim/reset``, ``POST /_sim/expire_sessions``,
+    ``POST /_sim/reset``, ``POST /_sim/expire_sessions`` (``{"ok": true, "expired": N}``),
     ``POST /_sim/config`` with a JSON object of ``latency`` and/or ``slow_script_seconds``
     (numbers >= 0); unknown keys or bad values answer 400.
 

@@ -269,10 +269,11 @@ def test_client_that_gives_up_is_recorded_quietly(onsite, capfd):
     with pytest.raises(requests.exceptions.ReadTimeout):
         requests.post(onsite.url + "/api/v1/CRMScript/8/Execute", json={"seconds": "0.3"},
                       headers={"Authorization": BASIC}, timeout=0.1)
-    deadline = time.time() + 5
-    while not onsite.requests and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.1)
+    # Until the connection's handler has ended, so that an error it reports is in capfd.
+    deadline = time.monotonic() + 10
+    while (not onsite.requests or onsite.open_connections) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert onsite.open_connections == 0
     assert onsite.responses[0]["status"] == 200 and onsite.responses[0]["body"] == "slept 0.3"
     assert [entry["id"] for entry in onsite.executions] == [8]
     assert "Traceback" not in capfd.readouterr().err
