@@ -1,0 +1,289 @@
+# -*- coding: utf-8 -*-
+# Copyright: scriptbridge.core contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The superoffice_webhook event source: a real listener on port 0, real HTTP requests, an asyncio queue."""
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import ssl
+import subprocess
+
+import aiohttp
+import pytest
+
+from ansible_collections.scriptbridge.core.extensions.eda.plugins.event_source import superoffice_webhook as source
+
+SECRET = "whsec-3f1a9c0e7b2d4e6f"
+TICKET_EVENT = {
+    "EventId": "6f1c2a9e-8d4b-4b1e-9a2f-0c7d5e3b1a90", "Timestamp": "2026-12-03T10:48:07.89Z",
+    "Changes": ["ticket_id", "status"], "Event": "ticket.created", "PrimaryKey": 4711, "Entity": "ticket",
+    "ContextIdentifier": "Cust12345", "ChangedByAssociateId": 5, "WebhookName": "Remediation",
+    "FieldValues": {"title": "Server down"},
+}
+TEST_EVENT = {"EventId": "00000000-0000-0000-0000-000000000000", "Event": "test", "Entity": "test",
+              "PrimaryKey": 0, "Changes": []}
+
+
+def sign(body, secret=SECRET):
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+class Listener:
+    """The source running as a task on port 0; ``post`` sends requests to it."""
+
+    def __init__(self, args, caplog):
+        self.args = dict({"host": "127.0.0.1", "port": 0}, **args)
+        self.caplog = caplog
+        self.queue = asyncio.Queue()
+        self.task = None
+        self.url = None
+
+    async def __aenter__(self):
+        self.task = asyncio.create_task(source.main(self.queue, self.args))
+        for _ in range(500):
+            await asyncio.sleep(0.01)
+            if self.task.done():
+                self.task.result()
+            for record in self.caplog.records:
+                if "listening on" in record.getMessage():
+                    self.url = record.getMessage().split(" listening on ")[1].split(" ")[0] + "/webhook"
+                    return self
+        raise AssertionError("the listener did not start")
+
+    async def __aexit__(self, *exc):
+        self.task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await self.task
+
+    async def post(self, body, headers=None, ssl_context=None):
+        async with aiohttp.ClientSession() as session:
+            async with session.post(self.url, data=body, headers=headers or {}, ssl=ssl_context) as response:
+                return response.status, await response.text()
+
+    def events(self):
+        found = []
+        while not self.queue.empty():
+            found.append(self.queue.get_nowait())
+        return found
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+@pytest.fixture(autouse=True)
+def info_logs(caplog):
+    caplog.set_level(logging.INFO, logger="scriptbridge.core.superoffice_webhook")
+    return caplog
+
+
+def signed(payload, secret=SECRET):
+    body = json.dumps(payload).encode()
+    return body, {"Content-Type": "application/json", "X-SuperOffice-Signature": sign(body, secret)}
+
+
+def test_signed_delivery_is_emitted_once_with_its_shape(caplog):
+    async def scenario():
+        async with Listener({"secret": SECRET}, caplog) as listener:
+            status, text = await listener.post(*signed(TICKET_EVENT))
+            return status, json.loads(text), listener.events()
+
+    status, answer, events = run(scenario())
+    assert status == 200 and answer["status"] == "accepted"
+    assert len(events) == 1
+    event = events[0]["superoffice"]
+    assert event == {
+        "event": "ticket.created", "entity": "ticket", "action": "created", "event_id": TICKET_EVENT["EventId"],
+        "primary_key": 4711, "tenant": "Cust12345", "webhook_name": "Remediation",
+        "changes": ["ticket_id", "status"], "field_values": {"title": "Server down"}, "payload": TICKET_EVENT,
+    }
+    assert events[0]["meta"]["uuid"] == source.shape_event(TICKET_EVENT, {})["meta"]["uuid"]
+
+
+def test_redelivery_is_answered_and_not_emitted_again(caplog):
+    async def scenario():
+        async with Listener({"secret": SECRET}, caplog) as listener:
+            body, headers = signed(TICKET_EVENT)
+            first = await listener.post(body, headers)
+            retry = await listener.post(body, dict(headers, **{"X-SuperOffice-Retry": "1"}))
+            other = await listener.post(*signed(dict(TICKET_EVENT, EventId="another-event-id")))
+            return first, retry, other, listener.events()
+
+    first, retry, other, events = run(scenario())
+    assert [first[0], retry[0], other[0]] == [200, 200, 200]
+    assert json.loads(retry[1])["status"] == "duplicate"
+    assert [e["superoffice"]["event_id"] for e in events] == [TICKET_EVENT["EventId"], "another-event-id"]
+
+
+def test_an_event_id_comes_back_after_the_window():
+    now = [1000.0]
+    recent = source.RecentIds(60, clock=lambda: now[0])
+    assert recent.add("a") and not recent.add("a")
+    now[0] += 59
+    assert not recent.add("a")
+    now[0] += 61
+    assert recent.add("a")
+
+
+def test_remembered_ids_are_bounded():
+    recent = source.RecentIds(3600, clock=lambda: 0.0, limit=3)
+    for name in "abcd":
+        assert recent.add(name)
+    assert recent.add("a"), "the oldest id is forgotten past the limit"
+    assert not recent.add("d")
+
+
+@pytest.mark.parametrize("headers, reason", [
+    ({"X-SuperOffice-Signature": sign(json.dumps(TICKET_EVENT).encode(), "wrong-secret")}, "does not match"),
+    ({}, "no X-SuperOffice-Signature"),
+    ({"X-SuperOffice-Signature": "not base64 at all!"}, "not base64"),
+    ({"X-SuperOffice-Signature": ""}, "no X-SuperOffice-Signature"),
+])
+def test_bad_or_missing_signature_is_401_and_emits_nothing(caplog, headers, reason):
+    async def scenario():
+        async with Listener({"secret": SECRET}, caplog) as listener:
+            status, text = await listener.post(json.dumps(TICKET_EVENT).encode(), headers)
+            return status, json.loads(text), listener.events()
+
+    status, answer, events = run(scenario())
+    assert status == 401 and reason in answer["reason"]
+    assert events == []
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Refused a request" in logged and SECRET not in logged
+
+
+def test_a_body_changed_after_signing_is_refused(caplog):
+    async def scenario():
+        async with Listener({"secret": SECRET}, caplog) as listener:
+            body, headers = signed(TICKET_EVENT)
+            status, _ = await listener.post(body.replace(b"4711", b"4712"), headers)
+            return status, listener.events()
+
+    assert run(scenario()) == (401, [])
+
+
+def test_test_event_is_answered_and_not_emitted(caplog):
+    async def scenario():
+        async with Listener({"secret": SECRET}, caplog) as listener:
+            status, text = await listener.post(*signed(TEST_EVENT))
+            return status, json.loads(text), listener.events()
+
+    status, answer, events = run(scenario())
+    assert status == 200 and answer == {"status": "test"} and events == []
+
+
+def test_unsigned_test_event_is_refused_when_a_secret_is_set(caplog):
+    async def scenario():
+        async with Listener({"secret": SECRET}, caplog) as listener:
+            return await listener.post(json.dumps(TEST_EVENT).encode())
+
+    assert run(scenario())[0] == 401
+
+
+@pytest.mark.parametrize("body, reason", [
+    (b"{not json", "not JSON"),
+    (b"\xff\xfe\x00", "not JSON"),
+    (b"[1, 2]", "not a JSON object"),
+    (json.dumps({"EventId": "x"}).encode(), "no Event"),
+    (json.dumps({"Event": "ticket.created", "Entity": "ticket"}).encode(), "no EventId"),
+])
+def test_malformed_body_is_400_and_emits_nothing(caplog, body, reason):
+    async def scenario():
+        async with Listener({"secret": SECRET}, caplog) as listener:
+            status, text = await listener.post(body, {"X-SuperOffice-Signature": sign(body)})
+            return status, json.loads(text), listener.events()
+
+    status, answer, events = run(scenario())
+    assert status == 400 and reason in answer["reason"] and events == []
+
+
+def test_oversized_body_is_413_and_emits_nothing(caplog):
+    async def scenario():
+        async with Listener({"secret": SECRET, "max_body_size": "2048"}, caplog) as listener:
+            payload = dict(TICKET_EVENT, FieldValues={"text": "x" * 4096})
+            big = await listener.post(*signed(payload))
+
+            async def chunks():
+                body = json.dumps(payload).encode()
+                for start in range(0, len(body), 512):
+                    yield body[start:start + 512]
+
+            # Chunked, without Content-Length: the limit holds while reading.
+            body, headers = signed(payload)
+            streamed = await listener.post(chunks(), headers)
+            small = await listener.post(*signed(TICKET_EVENT))
+            return big[0], streamed[0], small[0], listener.events()
+
+    big, streamed, small, events = run(scenario())
+    assert (big, streamed, small) == (413, 413, 200)
+    assert [e["superoffice"]["event_id"] for e in events] == [TICKET_EVENT["EventId"]]
+
+
+def test_without_secret_unsigned_deliveries_are_taken(caplog):
+    async def scenario():
+        async with Listener({}, caplog) as listener:
+            status, _ = await listener.post(json.dumps(TICKET_EVENT).encode())
+            return status, listener.events()
+
+    status, events = run(scenario())
+    assert status == 200 and len(events) == 1
+    assert any("no secret" in r.getMessage() for r in caplog.records)
+
+
+def test_event_id_from_the_header_when_the_body_has_none(caplog):
+    payload = {key: value for key, value in TICKET_EVENT.items() if key != "EventId"}
+
+    async def scenario():
+        async with Listener({"secret": SECRET}, caplog) as listener:
+            body, headers = signed(payload)
+            headers["X-SuperOffice-EventId"] = "from-header"
+            first = await listener.post(body, headers)
+            again = await listener.post(body, headers)
+            return first[0], again[0], listener.events()
+
+    first, again, events = run(scenario())
+    assert (first, again) == (200, 200)
+    assert [e["superoffice"]["event_id"] for e in events] == ["from-header"]
+
+
+def test_other_verbs_are_405(caplog):
+    async def scenario():
+        async with Listener({}, caplog) as listener:
+            async with aiohttp.ClientSession() as session:
+                async with session.get(listener.url) as response:
+                    return response.status, listener.events()
+
+    assert run(scenario()) == (405, [])
+
+
+def test_https_with_certfile_and_keyfile(caplog, tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    client = ssl.create_default_context(cafile=str(cert))
+
+    async def scenario():
+        async with Listener({"secret": SECRET, "certfile": str(cert), "keyfile": str(key)}, caplog) as listener:
+            assert listener.url.startswith("https://")
+            status, _ = await listener.post(*signed(TICKET_EVENT), ssl_context=client)
+            return status, listener.events()
+
+    status, events = run(scenario())
+    assert status == 200 and len(events) == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"certfile": "/x.pem"}, "certfile and keyfile go together"),
+    ({"port": "eighty"}, "port must be a whole number"),
+    ({"port": None}, "port is required"),
+])
+def test_bad_arguments_stop_the_source_with_a_message(args, message):
+    queue = asyncio.Queue()
+    with pytest.raises(ValueError, match=message):
+        run(source.main(queue, dict({"host": "127.0.0.1", "port": 0}, **args)))
