@@ -1,0 +1,345 @@
+# -*- coding: utf-8 -*-
+# Copyright: scriptbridge.core contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The zabbix_events polling loop with an asyncio queue, against a scripted Zabbix event store.
+
+``FakeZabbix`` answers ``event.get`` and ``hostgroup.get`` with the parameter semantics of the
+Zabbix API that the source relies on (eventid_from/till, time_from, value, objectids, groupids,
+sort order, limit), counts calls, and fails on demand; the sleeps of the loop are recorded and
+drive the test instead of a clock.
+"""
+
+import asyncio
+import logging
+
+import pytest
+
+from ansible_collections.scriptbridge.core.extensions.eda.plugins.event_source import zabbix_events as source
+from ansible_collections.scriptbridge.core.plugins.module_utils._errors import AuthError, UnreachableError
+
+URL = "https://zabbix.example.com"
+PASSWORD = "s3cret-Pa55word"
+GROUPS = {"2": "Linux servers", "50": "Canary hosts"}
+HOST_GROUPS = {"web-01": ("2",), "web-02": ("2", "50"), "db-01": ("2",)}
+
+
+class FakeZabbix:
+    def __init__(self):
+        self.events = []
+        self.calls = []
+        self.failures = []
+        self.clock = 1_800_000_000
+        self.opened = 0
+        self.closed = 0
+
+    def problem(self, eventid, host, name, severity=3, tags=(), objectid=None, clock=None):
+        self.events.append({"eventid": str(eventid), "objectid": str(objectid or 10000 + eventid),
+                            "clock": str(clock or self.clock), "value": "1", "name": name,
+                            "severity": str(severity), "r_eventid": "0", "host": host,
+                            "tags": [{"tag": t, "value": v} for t, v in tags]})
+
+    def recover(self, eventid, problem_id, clock=None):
+        problem = next(e for e in self.events if e["eventid"] == str(problem_id))
+        problem["r_eventid"] = str(eventid)
+        self.events.append({"eventid": str(eventid), "objectid": problem["objectid"],
+                            "clock": str(clock or self.clock), "value": "0", "name": problem["name"],
+                            "severity": "0", "r_eventid": "0", "host": problem["host"], "tags": []})
+
+    # -- the client ---------------------------------------------------------
+
+    def call(self, method, params):
+        self.calls.append((method, params))
+        if self.failures:
+            raise self.failures.pop(0)
+        if method == "hostgroup.get":
+            return [{"groupid": gid, "name": name} for gid, name in GROUPS.items()
+                    if name in params["filter"]["name"]]
+        assert method == "event.get"
+        return self.event_get(params)
+
+    def event_get(self, params):
+        values = params.get("value", [0, 1])
+        values = set(map(str, values if isinstance(values, list) else [values]))
+        rows = [e for e in self.events if e["value"] in values
+                and int(e["eventid"]) >= int(params.get("eventid_from", 0))
+                and int(e["eventid"]) <= int(params.get("eventid_till", 10 ** 12))
+                and int(e["clock"]) >= int(params.get("time_from", 0))
+                and ("objectids" not in params or e["objectid"] in params["objectids"])
+                and ("groupids" not in params or set(HOST_GROUPS[e["host"]]) & set(params["groupids"]))]
+        rows.sort(key=lambda e: int(e["eventid"]), reverse=params.get("sortorder") == "DESC")
+        rows = rows[:params.get("limit", len(rows))]
+        answer = []
+        for event in rows:
+            row = {key: value for key, value in event.items() if key not in ("host", "tags")}
+            if "selectHosts" in params:
+                row["hosts"] = [{"hostid": "1", "host": event["host"]}]
+            if "selectTags" in params:
+                row["tags"] = list(event["tags"])
+            answer.append(row)
+        return answer
+
+    def close(self):
+        self.closed += 1
+
+
+class FakeConnector(source.Connector):
+    def __init__(self, zabbix, open_failures=()):
+        super().__init__({"url": URL, "password": PASSWORD, "api_token": None, "http_password": None})
+        self.zabbix = zabbix
+        self.open_failures = list(open_failures)
+
+    def open(self):
+        if self.open_failures:
+            raise self.open_failures.pop(0)
+        self.zabbix.opened += 1
+        return self.zabbix
+
+
+class Run:
+    """The poller with a queue; each sleep of the loop hands control to the test's steps."""
+
+    def __init__(self, zabbix, steps, open_failures=(), **options):
+        self.zabbix = zabbix
+        self.steps = list(steps)
+        self.sleeps = []
+        self.queue = asyncio.Queue()
+        opts = source.poll_options(dict({"interval": 30}, **options))
+        self.poller = source.Poller(self.queue, FakeConnector(zabbix, open_failures), opts, sleep=self.sleep)
+
+    async def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        if not self.steps:
+            raise asyncio.CancelledError()
+        step = self.steps.pop(0)
+        if step is not None:
+            step(self.zabbix)
+
+    def events(self):
+        try:
+            asyncio.run(self.poller.run())
+        except asyncio.CancelledError:
+            pass
+        found = []
+        while not self.queue.empty():
+            found.append(self.queue.get_nowait())
+        return found
+
+
+def ids(events):
+    return [(e["zabbix"]["kind"], e["zabbix"]["eventid"]) for e in events]
+
+
+def seeded():
+    zabbix = FakeZabbix()
+    zabbix.problem(100, "web-01", "Old problem")
+    return zabbix
+
+
+def test_start_now_emits_only_new_events_in_order_with_their_shape():
+    def later(zabbix):
+        zabbix.problem(102, "web-02", "Disk full", severity=4, tags=[("service", "web")], objectid=555)
+        zabbix.problem(101, "web-01", "Load high", severity=2)
+
+    events = Run(seeded(), [later, None]).events()
+    assert ids(events) == [("problem", "101"), ("problem", "102")]
+    assert events[1]["zabbix"] == {"eventid": "102", "kind": "problem", "name": "Disk full", "severity": 4,
+                                   "hosts": ["web-02"], "tags": [{"tag": "service", "value": "web"}],
+                                   "clock": 1_800_000_000}
+    assert events[1]["meta"]["hosts"] == ["web-02"]
+    assert events[1]["meta"]["uuid"] == source.shape_event(
+        dict(events[1]["zabbix"], value="1", hosts=[{"host": "web-02"}]), None, URL)["meta"]["uuid"]
+
+
+def test_start_after_an_event_id_emits_what_followed_it():
+    zabbix = seeded()
+    zabbix.problem(101, "web-01", "After")
+    zabbix.problem(99, "web-01", "Before")
+    assert ids(Run(zabbix, [None], start="100").events()) == [("problem", "101")]
+
+
+def test_no_event_is_emitted_twice_across_polls_and_late_visible_ids_are_caught():
+    def first(zabbix):
+        zabbix.problem(103, "web-01", "Seen first")
+
+    def late(zabbix):
+        # 102 was handed out before 103 but becomes visible only now.
+        zabbix.problem(102, "web-02", "Visible late")
+
+    zabbix = seeded()
+    events = Run(zabbix, [first, None, late, None, None]).events()
+    assert ids(events) == [("problem", "103"), ("problem", "102")]
+    polls = [params for method, params in zabbix.calls if method == "event.get" and params.get("sortorder") == "ASC"]
+    assert "time_from" not in polls[1]
+    assert polls[2]["time_from"] == str(1_800_000_000 - source.LOOKBACK)
+    assert all(p["eventid_from"] == "101" for p in polls)
+
+
+def test_recovery_carries_its_problem_id_severity_and_tags():
+    def problem(zabbix):
+        zabbix.problem(101, "web-01", "Disk full", severity=4, tags=[("service", "web")])
+
+    def recovered(zabbix):
+        zabbix.problem(102, "db-01", "Other problem of another trigger", severity=5)
+        zabbix.recover(103, 101)
+
+    events = Run(seeded(), [problem, recovered, None]).events()
+    assert ids(events) == [("problem", "101"), ("problem", "102"), ("recovery", "103")]
+    recovery = events[2]["zabbix"]
+    assert recovery["problem_eventid"] == "101"
+    assert recovery["severity"] == 4 and recovery["tags"] == [{"tag": "service", "value": "web"}]
+    assert "problem_eventid" not in events[0]["zabbix"]
+
+
+def test_recoveries_false_asks_for_problems_only():
+    def both(zabbix):
+        zabbix.problem(101, "web-01", "P")
+        zabbix.recover(102, 101)
+
+    zabbix = seeded()
+    assert ids(Run(zabbix, [both, None], recoveries="false").events()) == [("problem", "101")]
+    assert all(params.get("value") in ([1], 1) for method, params in zabbix.calls if method == "event.get"
+               and "eventid_from" in params)
+
+
+def test_severity_and_tag_filters():
+    def mixed(zabbix):
+        zabbix.problem(101, "web-01", "Low", severity=2, tags=[("service", "web")])
+        zabbix.problem(102, "web-01", "High, other tag", severity=4, tags=[("service", "db")])
+        zabbix.problem(103, "web-01", "High, tag", severity=4, tags=[("service", "web"), ("team", "ops")])
+        zabbix.problem(104, "web-01", "Any value of the tag", severity=5, tags=[("team", "dev")])
+        zabbix.recover(105, 101)
+        zabbix.recover(106, 103)
+
+    events = Run(seeded(), [mixed, None], severity="3",
+                 tags=[{"tag": "service", "value": "web"}, {"tag": "team"}]).events()
+    assert ids(events) == [("problem", "103"), ("problem", "104"), ("recovery", "106")]
+
+
+def test_host_groups_are_resolved_once_and_sent_as_groupids():
+    def mixed(zabbix):
+        zabbix.problem(101, "web-01", "Not canary")
+        zabbix.problem(102, "web-02", "Canary")
+
+    zabbix = seeded()
+    events = Run(zabbix, [mixed, None], host_groups=["Canary hosts"]).events()
+    assert ids(events) == [("problem", "102")]
+    assert [m for m, _ in zabbix.calls].count("hostgroup.get") == 1
+
+
+def test_unknown_host_group_stops_the_source_with_a_message():
+    with pytest.raises(source.SourceOptionError, match="No host group named 'Nope'"):
+        Run(seeded(), [None], host_groups="Nope").events()
+
+
+def test_paging_reads_every_event_of_a_burst(monkeypatch):
+    monkeypatch.setattr(source, "PAGE", 3)
+
+    def burst(zabbix):
+        for eventid in range(101, 109):
+            zabbix.problem(eventid, "web-01", "Burst %d" % eventid)
+
+    events = Run(seeded(), [burst, None]).events()
+    assert [e["zabbix"]["eventid"] for e in events] == [str(i) for i in range(101, 109)]
+
+
+def test_lost_connection_backs_off_reconnects_and_emits_nothing_twice(caplog):
+    caplog.set_level(logging.INFO, logger="scriptbridge.core.zabbix_events")
+
+    def problem_then_outage(zabbix):
+        zabbix.problem(101, "web-01", "Before the outage")
+
+    def outage(zabbix):
+        zabbix.failures.extend([UnreachableError("Cannot connect to %s: refused (password %s)" % (URL, PASSWORD))])
+        zabbix.problem(102, "web-01", "During the outage")
+
+    zabbix = seeded()
+    run = Run(zabbix, [problem_then_outage, None, outage, None, None, None])
+    connector = run.poller.connector
+    # The first reconnection fails twice more: the delays grow.
+    original_open = connector.open
+    attempts = {"n": 0}
+
+    def flaky_open():
+        attempts["n"] += 1
+        if 2 <= attempts["n"] <= 3:
+            raise UnreachableError("Cannot connect: refused")
+        return original_open()
+
+    connector.open = flaky_open
+    events = run.events()
+    assert ids(events) == [("problem", "101"), ("problem", "102")]
+    assert run.sleeps == [30, 30, 30, 1.0, 2.0, 4.0, 30]
+    assert zabbix.closed >= 1
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Polling Zabbix failed (server_unreachable)" in logged
+    assert PASSWORD not in logged
+
+
+def test_backoff_is_capped():
+    zabbix = seeded()
+    run = Run(zabbix, [None] * 9)
+    run.poller.connector.open = lambda: (_ for _ in ()).throw(UnreachableError("down"))
+    run.events()
+    assert run.sleeps == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0, 60.0]
+
+
+def test_refused_credentials_at_start_stop_the_source():
+    zabbix = seeded()
+    run = Run(zabbix, [None])
+    run.poller.connector.open = lambda: (_ for _ in ()).throw(
+        AuthError("Login name or password is incorrect (%s)." % PASSWORD))
+    with pytest.raises(source.SourceOptionError) as failure:
+        run.events()
+    assert "auth" in str(failure.value) and PASSWORD not in str(failure.value)
+
+
+def test_refused_credentials_after_start_are_retried():
+    def revoke(zabbix):
+        zabbix.failures.append(AuthError("Session terminated, re-login, please."))
+
+    zabbix = seeded()
+    run = Run(zabbix, [revoke, None, None])
+    run.events()
+    assert run.sleeps == [30, 1.0, 30, 30]
+
+
+def test_malformed_answer_is_a_protocol_error_and_retried():
+    def bad(zabbix):
+        zabbix.problem(101, "web-01", "Tags that are not objects")
+        zabbix.events[-1]["tags"] = [None]
+
+    zabbix = seeded()
+    run = Run(zabbix, [bad, None])
+    assert run.events() == []
+    assert run.sleeps[:2] == [30, 1.0]
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"interval": "soon"}, "interval must be a whole number"),
+    ({"severity": 6}, "severity must be between 0 and 5"),
+    ({"recoveries": "maybe"}, "recoveries must be true or false"),
+    ({"start": "yesterday"}, "start must be 'now' or an event id"),
+    ({"tags": [{"tag": "a", "operator": "like"}]}, "each of tags is"),
+])
+def test_bad_poll_options(args, message):
+    with pytest.raises(source.SourceOptionError, match=message):
+        source.poll_options(args)
+
+
+def test_connection_options_take_the_environment(monkeypatch):
+    monkeypatch.setenv("ZABBIX_URL", URL)
+    monkeypatch.setenv("ZABBIX_USERNAME", "Admin")
+    monkeypatch.setenv("ZABBIX_PASSWORD", PASSWORD)
+    options = source.connection_options({"validate_certs": "false"})
+    assert (options["url"], options["username"], options["password"], options["validate_certs"]) == (
+        URL, "Admin", PASSWORD, False)
+    monkeypatch.setenv("ZABBIX_API_TOKEN", "a" * 64)
+    with pytest.raises(source.SourceOptionError, match="either api_token or username"):
+        source.connection_options({})
+    for name in ("ZABBIX_URL", "ZABBIX_USERNAME", "ZABBIX_PASSWORD", "ZABBIX_API_TOKEN"):
+        monkeypatch.delenv(name)
+    with pytest.raises(source.SourceOptionError, match="url is required"):
+        source.connection_options({})
+    with pytest.raises(source.SourceOptionError, match="No Zabbix credentials"):
+        source.connection_options({"url": URL})
