@@ -27,6 +27,17 @@ grep -q 'COPY _build/collections/ /build/collections/' "$out/context/Containerfi
 grep -q 'scriptbridge-core.tar.gz' "$out/context/_build/requirements.yml"
 test -s "$out/context/_build/collections/scriptbridge-core.tar.gz"
 
+# The decision environment: the same collection, ansible-rulebook, Java, and the sources' libraries.
+ansible-builder create --file decision-environment.yml --context "$out/de-context" --output-filename Containerfile >/dev/null
+grep -q 'java-17-openjdk-headless' "$out/de-context/_build/bindep.txt"
+for requirement in ansible-rulebook $(grep -v '^#' extensions/eda/requirements.txt | grep -v '^$'); do
+  if ! grep -qF "$requirement" "$out/de-context/_build/requirements.txt"; then
+    echo "decision-environment.yml does not install '$requirement' (extensions/eda/requirements.txt)" >&2
+    exit 1
+  fi
+done
+test -s "$out/de-context/_build/collections/scriptbridge-core.tar.gz"
+
 ansible-galaxy collection install --offline -p "$out/installed" "$out/collections/scriptbridge-core.tar.gz" >/dev/null
 ansible-builder introspect --sanitize "$out/installed" > "$out/introspect.txt"
 expected="$(grep -m 1 -v -e '^#' -e '^$' requirements.txt)"
@@ -36,5 +47,6 @@ if ! grep -qF "$expected" "$out/introspect.txt"; then
   exit 1
 fi
 echo "EE definition OK: $(basename "$tarball"), build context in $out/context, Python deps: $expected"
+echo "DE definition OK: build context in $out/de-context"
 
 python -m pytest -q -p no:cacheprovider -W "ignore:This process:DeprecationWarning" tests/ee
