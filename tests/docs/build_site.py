@@ -11,7 +11,9 @@ The site ends up in ``build/docs/html/index.html``. Any error or warning fails t
 3. Every ``docs/*.md`` is a page of the site (MyST). Links between them stay as
    they are; links to other files of the repository become links to the
    repository, and a link to a file that does not exist is an error.
-4. ``sphinx-build -W --keep-going`` (nitpicky) builds the HTML. The Ansible
+4. The Event-Driven Ansible sources' DOCUMENTATION and EXAMPLES, which ansible-doc and
+   antsibull-docs do not read, are checked and rendered by ``eda_docs.py``.
+5. ``sphinx-build -W --keep-going`` (nitpicky) builds the HTML. The Ansible
    documentation labels the reference uses resolve through a small local
    inventory (no network).
 """
@@ -23,6 +25,9 @@ import subprocess
 import sys
 import zlib
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import eda_docs  # noqa: E402  pylint: disable=wrong-import-position
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -42,6 +47,7 @@ GUIDE_ORDER = [
     "event-remediation.md",
     "roles.md",
     "execution-environment.md",
+    "event-driven-ansible.md",
     "compatibility.md",
     "benchmarks.md",
     "real-zabbix.md",
@@ -191,6 +197,12 @@ and role with its options and return values.
    :caption: Reference
 
    collection/index
+
+.. toctree::
+   :maxdepth: 1
+   :caption: Event sources (Event-Driven Ansible)
+
+%(sources)s
 """
 
 
@@ -218,15 +230,21 @@ def build():
          "--squash-hierarchy", "--fail-on-error", "--cleanup", "everything", "--dest-dir", reference, COLLECTION],
         OUT, env)
 
+    try:
+        sources = eda_docs.write_pages(ROOT, source / "eda", COLLECTION)
+    except eda_docs.DocError as exc:
+        raise BuildError("event source documentation:\n  " + str(exc).replace("\n", "\n  "))
+
     names = pages()
     for name in names:
         (source / name).write_text(rewrite_links(name, (DOCS / name).read_text(encoding="utf-8")), encoding="utf-8")
     guides = "\n".join("   " + name[:-3] for name in names)
-    (source / "index.rst").write_text(INDEX % {"guides": guides}, encoding="utf-8")
+    listed = "\n".join("   eda/" + name for name in sources)
+    (source / "index.rst").write_text(INDEX % {"guides": guides, "sources": listed}, encoding="utf-8")
 
     run([BIN / "sphinx-build", "-b", "html", "-W", "--keep-going", "-n", "-q", "-c", OUT, source, OUT / "html"],
         OUT, env)
-    print("Site built: %s (%d guides)" % (OUT / "html" / "index.html", len(names)))
+    print("Site built: %s (%d guides, %d event sources)" % (OUT / "html" / "index.html", len(names), len(sources)))
 
 
 def main():

@@ -1,0 +1,164 @@
+"""Run ansible-rulebook with a rulebook of the collection, and send what SuperOffice sends.
+
+``Rulebook`` starts ``ansible-rulebook`` from the rulebook virtualenv (``.venvs/rulebook``,
+made by ``tests/ci/rulebook_venv.sh``) on a copy of a shipped rulebook whose sources and
+rules are kept as they are; one rule is put in front that shuts the rulebook down when a
+stop event arrives, so that each run ends by itself once the work before it is done (the
+actions run one after another). Output is collected as it comes; ``wait_for`` blocks
+until a line matches.
+
+``deliver`` posts a SuperOffice webhook delivery signed as SuperOffice signs it: the
+``X-SuperOffice-Signature`` header is the base64 HMAC-SHA256 of the raw body, keyed with the
+webhook's secret, plus the ``X-SuperOffice-Event``/``-EventId``/``-Retry`` headers.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+RULEBOOKS = ROOT / "extensions" / "eda" / "rulebooks"
+VENV = Path(os.environ.get("RULEBOOK_VENV", ROOT / ".venvs" / "rulebook"))
+COLLECTIONS = ROOT / "build" / "collections"
+
+
+def signature(secret, body):
+    return base64.b64encode(hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()).decode("ascii")
+
+
+def delivery(event, primary_key, field_values=None, event_id=None, entity=None):
+    """A webhook body in the documented shape."""
+    return {
+        "EventId": event_id or str(uuid.uuid4()), "Timestamp": "2026-12-03T10:48:07.89Z",
+        "Changes": sorted(field_values or {}), "Event": event, "PrimaryKey": primary_key,
+        "Entity": entity or event.split(".", 1)[0], "ContextIdentifier": "Cust12345",
+        "ChangedByAssociateId": 5, "WebhookName": "Remediation", "FieldValues": field_values or {},
+    }
+
+
+def deliver(url, payload, secret=None, retry=0, body=None, signature_value=None):
+    """POST one delivery; returns (status, answer text)."""
+    body = body if body is not None else json.dumps(payload).encode("utf-8")
+    headers = {"Content-Type": "application/json", "User-Agent": "NetServer-Webhook/10.3",
+               "X-SuperOffice-Event": str(payload.get("Event")), "X-SuperOffice-EventId": str(payload.get("EventId")),
+               "X-SuperOffice-Retry": str(retry)}
+    if signature_value is not None:
+        headers["X-SuperOffice-Signature"] = signature_value
+    elif secret is not None:
+        headers["X-SuperOffice-Signature"] = signature(secret, body)
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8")
+
+
+def with_stop_rule(name, condition):
+    """The shipped rulebook with a first rule that shuts it down on ``condition``."""
+    rulebook = yaml.safe_load((RULEBOOKS / name).read_text(encoding="utf-8"))
+    for ruleset in rulebook:
+        ruleset["rules"].insert(0, {"name": "Stop the test run", "condition": condition,
+                                    "action": {"shutdown": {"delay": 0, "message": "test run done"}}})
+    return rulebook
+
+
+class Rulebook:
+    """One ansible-rulebook process; its output lines as they come."""
+
+    def __init__(self, tmp, rulebook, variables, inventory, env):
+        self.tmp = Path(tmp)
+        (self.tmp / "rulebook.yml").write_text(yaml.safe_dump(rulebook, sort_keys=False), encoding="utf-8")
+        (self.tmp / "vars.yml").write_text(yaml.safe_dump(variables), encoding="utf-8")
+        (self.tmp / "inventory.yml").write_text(yaml.safe_dump(inventory), encoding="utf-8")
+        self.env = dict(os.environ)
+        self.env.update({"PATH": "%s:%s" % (VENV / "bin", os.environ.get("PATH", "")),
+                         "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS), "ANSIBLE_NOCOLOR": "1",
+                         "ANSIBLE_HOME": str(self.tmp / "ansible-home"), "PYTHONUNBUFFERED": "1"})
+        self.env.update(env)
+        self.lines = []
+        self.proc = None
+        self.started = None
+        self._reader = None
+
+    def start(self):
+        argv = [str(VENV / "bin" / "ansible-rulebook"), "--rulebook", "rulebook.yml", "-i", "inventory.yml",
+                "--vars", "vars.yml", "--shutdown-delay", "5", "-v"]
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(argv, cwd=str(self.tmp), env=self.env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        return self
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self):
+        return "\n".join(self.lines)
+
+    def wait_for(self, pattern, timeout=90):
+        """The first match of ``pattern`` in the output; fails when the process ends or time is up."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                match = regex.search(line)
+                if match:
+                    return match
+            if self.proc.poll() is not None:
+                time.sleep(0.2)
+                raise AssertionError("ansible-rulebook ended (rc %s) before %r:\n%s"
+                                     % (self.proc.returncode, pattern, self.output))
+            time.sleep(0.1)
+        raise AssertionError("no %r within %d s:\n%s" % (pattern, timeout, self.output))
+
+    def wait_until(self, check, what, timeout=90):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if check():
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise AssertionError("%s did not happen:\n%s" % (what, self.output))
+
+    def finish(self, timeout=120):
+        """Wait for the process to end by itself; returns (rc, seconds since start)."""
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise AssertionError("ansible-rulebook did not stop by itself:\n%s" % self.output)
+        self._reader.join(timeout=10)
+        return self.proc.returncode, time.monotonic() - self.started
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def inventory():
+    """localhost (the API modules run there) with the interpreter of the playbook."""
+    local = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
+    return {"all": {"hosts": {"localhost": dict(local)}}}
+
