@@ -11,7 +11,9 @@ LINK := $(COLLECTIONS)/ansible_collections/scriptbridge/core
 .PHONY: venv link demo test lint sanity unit playbook clean
 .PHONY: docs changelog-lint ee compat
 
-$(VENV)/.installed: tests/requirements.txt requirements.txt tests/ci/venv.sh
+# venv.sh also makes .venvs/rulebook (ansible-rulebook, and Java 17 when missing): tests/ci/rulebook_venv.sh.
+$(VENV)/.installed: tests/requirements.txt requirements.txt tests/ci/venv.sh \
+		tests/eda/requirements.txt extensions/eda/requirements.txt tests/ci/rulebook_venv.sh
 	tests/ci/venv.sh $(VENV)
 
 venv: $(VENV)/.installed
@@ -22,7 +24,7 @@ link:
 demo: venv link
 	PYTHONPATH=$(COLLECTIONS) python demo/run.py
 
-test: lint sanity unit playbook molecule changelog-lint docs ee compat reliability
+test: lint sanity unit playbook eda molecule changelog-lint docs ee compat reliability
 
 lint: venv link
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-lint
@@ -37,6 +39,11 @@ unit: venv link
 
 playbook: venv link
 	python -m pytest -q -n 2 tests/playbook $(PYTEST_ARGS)
+
+# The shipped rulebooks end to end: ansible-rulebook (.venvs/rulebook) with each, against the simulators.
+.PHONY: eda
+eda: venv link
+	python -m pytest -q tests/eda $(PYTEST_ARGS)
 
 # Faults, secrets, bad input, TLS and load (tests/reliability, docs/reliability.md); under five minutes on two workers.
 .PHONY: reliability

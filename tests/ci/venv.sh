@@ -11,4 +11,6 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 tests/ci/shellcheck.sh
+# ansible-rulebook (make eda) in a virtualenv of its own, and Java 17 when the machine has none.
+tests/ci/rulebook_venv.sh "${RULEBOOK_VENV:-.venvs/rulebook}"
 touch "$venv/.installed"
