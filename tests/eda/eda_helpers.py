@@ -162,3 +162,27 @@ def inventory():
     local = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
     return {"all": {"hosts": {"localhost": dict(local)}}}
 
+
+
+def _main():
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Send one SuperOffice webhook delivery, signed as SuperOffice signs it.")
+    parser.add_argument("url", help="the listener, e.g. http://127.0.0.1:5000/")
+    parser.add_argument("--secret", help="the webhook's secret (default: $SUPEROFFICE_WEBHOOK_SECRET)",
+                        default=os.environ.get("SUPEROFFICE_WEBHOOK_SECRET"))
+    parser.add_argument("--event", default="ticket.created")
+    parser.add_argument("--primary-key", type=int, default=1)
+    parser.add_argument("--event-id", help="repeat one to see a redelivery dropped")
+    parser.add_argument("--field", action="append", default=[], metavar="NAME=VALUE", help="a FieldValues entry")
+    parser.add_argument("--retry", type=int, default=0, help="X-SuperOffice-Retry")
+    options = parser.parse_args()
+    fields = dict(item.split("=", 1) for item in options.field)
+    payload = delivery(options.event, options.primary_key, fields, event_id=options.event_id)
+    status, text = deliver(options.url, payload, options.secret, retry=options.retry)
+    print("%d %s" % (status, text))
+    return 0 if status == 200 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

@@ -60,6 +60,7 @@ def test_a_signed_delivery_sent_twice_remediates_once_and_reports(sims, tmp_path
         rc, seconds = rulebook.finish()
     finally:
         rulebook.stop()
+    print(rulebook.output)
     print("superoffice_ticket_remediation end to end: %.1f s" % seconds)
     assert rc == 0, rulebook.output
 
