@@ -163,7 +163,6 @@ def inventory():
     return {"all": {"hosts": {"localhost": dict(local)}}}
 
 
-
 def _main():
     import argparse
 

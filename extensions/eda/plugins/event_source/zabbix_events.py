@@ -446,11 +446,3 @@ async def main(queue, args):
     connector = Connector(connection_options(args))
     await Poller(queue, connector, poll_options(args)).run()
 
-
-if __name__ == "__main__":
-
-    class MockQueue(asyncio.Queue):
-        async def put(self, item):
-            print(item)
-
-    asyncio.run(main(MockQueue(), {"interval": 5}))
