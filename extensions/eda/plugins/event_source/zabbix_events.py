@@ -125,7 +125,7 @@ try:
 except ImportError:
     # ansible-rulebook runs a source from its file: make the collection's root importable.
     _ROOT = os.path.abspath(__file__)
-    for _ in range(8):
+    for _level in range(8):
         _ROOT = os.path.dirname(_ROOT)
     sys.path.insert(0, _ROOT)
     from ansible_collections.scriptbridge.core.plugins.module_utils._errors import ProtocolError, ScriptBridgeError
@@ -315,7 +315,7 @@ def shape_event(row, problem, url):
 
 def _public_url(url):
     """The URL as logged: no user info, no query."""
-    scheme, _, rest = str(url).partition("://")
+    scheme, _sep, rest = str(url).partition("://")
     return "%s://%s" % (scheme, rest.rsplit("@", 1)[-1].split("?", 1)[0]) if rest else str(url)
 
 

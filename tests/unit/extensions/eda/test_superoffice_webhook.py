@@ -45,7 +45,7 @@ class Listener:
 
     async def __aenter__(self):
         self.task = asyncio.create_task(source.main(self.queue, self.args))
-        for _ in range(500):
+        for _attempt in range(500):
             await asyncio.sleep(0.01)
             if self.task.done():
                 self.task.result()
@@ -161,7 +161,7 @@ def test_a_body_changed_after_signing_is_refused(caplog):
     async def scenario():
         async with Listener({"secret": SECRET}, caplog) as listener:
             body, headers = signed(TICKET_EVENT)
-            status, _ = await listener.post(body.replace(b"4711", b"4712"), headers)
+            status, _text = await listener.post(body.replace(b"4711", b"4712"), headers)
             return status, listener.events()
 
     assert run(scenario()) == (401, [])
@@ -227,7 +227,7 @@ def test_oversized_body_is_413_and_emits_nothing(caplog):
 def test_without_secret_unsigned_deliveries_are_taken(caplog):
     async def scenario():
         async with Listener({}, caplog) as listener:
-            status, _ = await listener.post(json.dumps(TICKET_EVENT).encode())
+            status, _text = await listener.post(json.dumps(TICKET_EVENT).encode())
             return status, listener.events()
 
     status, events = run(scenario())
@@ -271,7 +271,7 @@ def test_https_with_certfile_and_keyfile(caplog, tmp_path):
     async def scenario():
         async with Listener({"secret": SECRET, "certfile": str(cert), "keyfile": str(key)}, caplog) as listener:
             assert listener.url.startswith("https://")
-            status, _ = await listener.post(*signed(TICKET_EVENT), ssl_context=client)
+            status, _text = await listener.post(*signed(TICKET_EVENT), ssl_context=client)
             return status, listener.events()
 
     status, events = run(scenario())
