@@ -2,7 +2,7 @@
 
 import pytest
 
-from eda_helpers import VENV
+from ansible_collections.scriptbridge.core.tests.eda.eda_helpers import VENV
 
 
 @pytest.fixture(scope="session", autouse=True)

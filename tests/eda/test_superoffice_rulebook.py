@@ -11,9 +11,9 @@ import json
 
 import pytest
 
-from eda_helpers import Rulebook, deliver, delivery, inventory, with_stop_rule
-from simulators.superoffice_sim import PASSWORD, USERNAME, SuperOfficeSimulator
-from simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
+from ansible_collections.scriptbridge.core.tests.eda.eda_helpers import Rulebook, deliver, delivery, inventory, with_stop_rule
+from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import PASSWORD, USERNAME, SuperOfficeSimulator
+from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 
 SECRET = "so-webhook-7c1e4b9a2d"
 REPORT_SCRIPT_ID = 9

@@ -122,6 +122,20 @@ Fixture events (all trigger problem events, value 1)
 
     Events 1003 and 1004 exist only when ``hosts >= 1``.
 
+Events that appear and recover (for event sources that poll ``event.get``)
+    ``raise_problem(host, name, severity=3, tags=())`` (or ``POST /_sim/events`` with
+    ``{"host", "name", "severity", "tags": [{"tag", "value"}]}``) adds a problem event of a
+    new trigger (objectid 30001, 30002, ...) on the host with that technical name, with the
+    next event id and the current time as ``clock``; ``recover(eventid)`` (or ``POST
+    /_sim/events`` with ``{"recover": eventid}``) adds its recovery event (value 0, severity
+    0, same trigger and name, no tags) and sets the problem's ``r_eventid`` to it. Both
+    answer the new event id; ``reset()`` drops them. ``event.get`` takes ``eventids``,
+    ``hostids``, ``groupids``, ``objectids``, ``value`` (one or a list), ``eventid_from``/
+    ``eventid_till``, ``time_from``/``time_till`` (inclusive), ``filter``, ``selectHosts``,
+    ``selectTags``, ``sortfield``/``sortorder`` and ``limit``; without a sort field events come
+    by event id. ``hostgroup.get`` lists the three host groups (``groupids``, ``filter``,
+    ``search``, ``output``).
+
 Recording (thread-safe)
     ``stats()`` (also ``GET /_sim/stats``): ``requests`` (HTTP requests to the API paths),
     ``connections`` (TCP connections that carried at least one API request),
@@ -138,6 +152,7 @@ Control endpoints (never need HTTP Basic, never slowed down, not counted in ``re
 the shapes of ``base.py``)
     ``GET /_sim/stats``, ``GET /_sim/requests``, ``GET /_sim/config``,
     ``POST /_sim/reset``, ``POST /_sim/expire_sessions`` (``{"ok": true, "expired": N}``),
+    ``POST /_sim/events`` (above; ``{"ok": true, "eventid": ...}``),
     ``POST /_sim/config`` with a JSON object of ``latency`` and/or ``slow_script_seconds``
     (numbers >= 0); unknown keys or bad values answer 400.
 
@@ -711,6 +726,19 @@ _GROUP_UUIDS = {"2": "dc579cd7a1a34222933f24f52a68bcd8", "4": "6f6799aa69e844b4b
                 CANARY_GROUPID: "5d3a8f0ad83a4c1d9b2e1f04c6a7b9e2"}
 
 
+def _event_object(profile: _Profile, eventid: str, hostid: str, objectid: str, name: str,  # pylint: disable=too-many-arguments,too-many-positional-arguments
+                  severity: str, clock: str, value: str, tags) -> dict:
+    """A trigger event as event.get returns it, with the host id and tags kept aside."""
+    event = {"eventid": eventid, "source": "0", "object": "0", "objectid": objectid, "clock": clock,
+             "value": value, "acknowledged": "0", "ns": "0", "name": name, "severity": severity,
+             "r_eventid": "0", "c_eventid": "0", "correlationid": "0", "userid": "0", "opdata": "",
+             "suppressed": "0", "urls": [], "_hostid": hostid,
+             "_tags": tuple({"tag": str(tag["tag"]), "value": str(tag.get("value", ""))} for tag in tags)}
+    if profile.number >= (6, 4):
+        event["cause_eventid"] = "0"
+    return event
+
+
 class _Fixture:
     """Hosts, scripts and events of one simulated Zabbix; read-only once built."""
 
@@ -768,18 +796,8 @@ class _Fixture:
 
     @staticmethod
     def _build_events(profile: _Profile, hosts_by_id: dict) -> list:
-        events = []
-        for eventid, hostid, objectid, name, severity, clock in _EVENT_SPECS:
-            if hostid not in hosts_by_id:
-                continue
-            event = {"eventid": eventid, "source": "0", "object": "0", "objectid": objectid, "clock": clock,
-                     "value": "1", "acknowledged": "0", "ns": "0", "name": name, "severity": severity,
-                     "r_eventid": "0", "c_eventid": "0", "correlationid": "0", "userid": "0", "opdata": "",
-                     "suppressed": "0", "urls": [], "_hostid": hostid}
-            if profile.number >= (6, 4):
-                event["cause_eventid"] = "0"
-            events.append(event)
-        return events
+        return [_event_object(profile, eventid, hostid, objectid, name, severity, clock, "1", ())
+                for eventid, hostid, objectid, name, severity, clock in _EVENT_SPECS if hostid in hosts_by_id]
 
     def host(self, hostid: str) -> dict | None:
         """The host with this id, or None."""
@@ -806,6 +824,80 @@ class _Fixture:
 
 # ---------------------------------------------------------------------------
 # Mutable state
+
+
+class _EventLog:
+    """The fixture events, and the problems raised and recovered while the simulator runs."""
+
+    FIRST_TRIGGERID = 30001
+
+    def __init__(self, profile: _Profile, fixture: _Fixture) -> None:
+        self._profile = profile
+        self._fixture = fixture
+        self._lock = threading.Lock()
+        self._events: list = []
+        self._next_triggerid = self.FIRST_TRIGGERID
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._events = copy.deepcopy(self._fixture.events)
+            self._next_triggerid = self.FIRST_TRIGGERID
+
+    def all(self) -> list:
+        """Copies of every event, by event id."""
+        with self._lock:
+            return copy.deepcopy(self._events)
+
+    def event(self, eventid: str) -> dict | None:
+        with self._lock:
+            found = [event for event in self._events if event["eventid"] == str(eventid)]
+            return copy.deepcopy(found[0]) if found else None
+
+    def _next_eventid(self) -> str:
+        return str(max(int(event["eventid"]) for event in self._events) + 1 if self._events else 1)
+
+    def raise_problem(self, host: str, name: str, severity: int = 3, tags=()) -> dict:
+        """A new problem event of a new trigger on the host with this technical name."""
+        found = [h for h in self._fixture.hosts if h["host"] == host]
+        if not found:
+            raise ValueError(f"no host {host!r}")
+        if isinstance(severity, bool) or not isinstance(severity, int) or not 0 <= severity <= 5:
+            raise ValueError("severity must be an integer from 0 to 5")
+        if not isinstance(tags, (list, tuple)) or not all(isinstance(t, dict) and t.get("tag") for t in tags):
+            raise ValueError("tags must be a list of {tag, value}")
+        with self._lock:
+            event = _event_object(self._profile, self._next_eventid(), found[0]["hostid"], str(self._next_triggerid),
+                                  str(name), str(severity), str(int(time.time())), "1", tags)
+            self._next_triggerid += 1
+            self._events.append(event)
+            return copy.deepcopy(event)
+
+    def recover(self, problem_eventid: str) -> dict:
+        """The recovery event of an open problem; the problem's ``r_eventid`` points to it."""
+        with self._lock:
+            found = [e for e in self._events if e["eventid"] == str(problem_eventid) and e["value"] == "1"]
+            if not found or found[0]["r_eventid"] != "0":
+                raise ValueError(f"no open problem {problem_eventid!r}")
+            problem = found[0]
+            event = _event_object(self._profile, self._next_eventid(), problem["_hostid"], problem["objectid"],
+                                  problem["name"], "0", str(int(time.time())), "0", ())
+            problem["r_eventid"] = event["eventid"]
+            self._events.append(event)
+            return copy.deepcopy(event)
+
+    def control(self, data: dict) -> dict:
+        """``POST /_sim/events``: ``{"host", "name", "severity", "tags"}`` or ``{"recover": eventid}``."""
+        if "recover" in data:
+            if set(data) != {"recover"}:
+                raise ValueError("recover takes no other keys")
+            event = self.recover(str(data["recover"]))
+            return {"eventid": event["eventid"], "problem_eventid": str(data["recover"])}
+        unknown = set(data) - {"host", "name", "severity", "tags"}
+        if unknown or "host" not in data or "name" not in data:
+            raise ValueError("a problem is {host, name, severity, tags}")
+        event = self.raise_problem(str(data["host"]), str(data["name"]), data.get("severity", 3), data.get("tags", []))
+        return {"eventid": event["eventid"]}
 
 
 class _Sessions:
@@ -982,10 +1074,11 @@ class _Config:
 class _ZabbixApi:  # pylint: disable=too-few-public-methods
     """JSON-RPC processing and the simulated API methods (all private, reached through ``process``)."""
 
-    def __init__(self, profile: _Profile, fixture: _Fixture, sessions: _Sessions, recorder: _Recorder,
-                 config: _Config) -> None:
+    def __init__(self, profile: _Profile, fixture: _Fixture, sessions: _Sessions, recorder: _Recorder,  # pylint: disable=too-many-arguments,too-many-positional-arguments
+                 config: _Config, events: _EventLog) -> None:
         self._profile = profile
         self._fixture = fixture
+        self._events = events
         self._sessions = sessions
         self._recorder = recorder
         self._config = config
@@ -999,6 +1092,7 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
             "script.get": (self._script_get, True),
             "script.execute": (self._script_execute, True),
             "event.get": (self._event_get, True),
+            "hostgroup.get": (self._hostgroup_get, True),
         }
 
     # -- envelope -----------------------------------------------------------
@@ -1180,27 +1274,52 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
         keep = ("hostid", "interfaces", "groups", "hostgroups")
         return _finish_get(rows, params, "hostid", keep)
 
-    def _event_get(self, params, _caller):
-        params = _get_params(params)
-        eventids = _loose_ids(params.get("eventids"))
-        hostids = _loose_ids(params.get("hostids"))
-        objectids = _loose_ids(params.get("objectids"))
+    def _event_selected(self, event: dict, params: dict) -> bool:
+        """event.get's filters: ids, hosts, groups, triggers, values, id and time ranges, ``filter``."""
         values = params.get("value")
         values = None if values is None else {str(item) for item in (values if isinstance(values, list) else [values])}
-        # Every fixture event is a trigger event: source 0, object 0.
-        trigger_events = str(params.get("source", 0)) == "0" and str(params.get("object", 0)) == "0"
+        groupids = _loose_ids(params.get("groupids"))
+        host = self._fixture.hosts_by_id[event["_hostid"]]
+        ranges = (("eventid_from", "eventid", 1), ("eventid_till", "eventid", -1),
+                  ("time_from", "clock", 1), ("time_till", "clock", -1))
+        for param, field, sign in ranges:
+            bound = params.get(param)
+            if bound is not None and (not str(bound).isdigit() or sign * (int(event[field]) - int(bound)) < 0):
+                return False
+        return all((_selected(_loose_ids(params.get("eventids")), event["eventid"]),
+                    _selected(_loose_ids(params.get("hostids")), event["_hostid"]),
+                    groupids is None or groupids.intersection(host["_groups"]),
+                    _selected(_loose_ids(params.get("objectids")), event["objectid"]),
+                    _selected(values, event["value"]), _matches_filter(event, params.get("filter"))))
+
+    def _event_get(self, params, _caller):
+        params = _get_params(params)
+        # Every simulated event is a trigger event: source 0, object 0.
+        if str(params.get("source", 0)) != "0" or str(params.get("object", 0)) != "0":
+            return _finish_get([], params, "eventid")
         rows = []
-        for event in self._fixture.events:
-            if not all((trigger_events, _selected(eventids, event["eventid"]), _selected(hostids, event["_hostid"]),
-                        _selected(objectids, event["objectid"]), _selected(values, event["value"]),
-                        _matches_filter(event, params.get("filter")))):
+        for event in self._events.all():
+            if not self._event_selected(event, params):
                 continue
             row = dict(event)
             if params.get("selectHosts") is not None:
                 host = self._fixture.hosts_by_id[event["_hostid"]]
                 row["hosts"] = [_project(host, params["selectHosts"], ("hostid",))]
+            if params.get("selectTags") is not None:
+                row["tags"] = [_project(tag, params["selectTags"]) for tag in event["_tags"]]
             rows.append(row)
-        return _finish_get(rows, params, "eventid", ("eventid", "hosts"))
+        # Events come by event id unless a sort field says otherwise.
+        rows.sort(key=lambda row: int(row["eventid"]))
+        return _finish_get(rows, params, "eventid", ("eventid", "hosts", "tags"))
+
+    def _hostgroup_get(self, params, _caller):
+        params = _get_params(params)
+        groupids = _loose_ids(params.get("groupids"))
+        rows = [{"groupid": groupid, "name": name, "flags": "0"} for groupid, name in sorted(_GROUPS.items())
+                if _selected(groupids, groupid)]
+        rows = [row for row in rows if _matches_filter(row, params.get("filter"))
+                and _matches_search(row, params.get("search"))]
+        return _finish_get(rows, params, "groupid", ("groupid",))
 
     def _script_allowed(self, caller: _Caller, script: dict) -> bool:
         """The user may see and run the script (its user group restriction)."""
@@ -1256,7 +1375,7 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
     def _execute_target(self, request: dict) -> tuple:
         """The host (and event) a script.execute call names; no permissions when unknown."""
         if "eventid" in request:
-            event = self._fixture.event(request["eventid"])
+            event = self._events.event(request["eventid"])
             if event is None:
                 raise _no_permissions()
             return self._fixture.hosts_by_id[event["_hostid"]], event
@@ -1382,7 +1501,8 @@ class _Backend:
         self.sessions = _Sessions()
         self.recorder = _Recorder()
         self.config = config
-        self.api = _ZabbixApi(profile, self.fixture, self.sessions, self.recorder, config)
+        self.events = _EventLog(profile, self.fixture)
+        self.api = _ZabbixApi(profile, self.fixture, self.sessions, self.recorder, config, self.events)
         self._basic = None
         if http_basic is not None:
             user, password = http_basic
@@ -1416,6 +1536,7 @@ class _Backend:
         self.sessions.clear()
         self.config.restore()
         self.recorder.clear()
+        self.events.reset()
 
     def stats(self) -> dict:
         """The recorded counters."""
@@ -1507,9 +1628,23 @@ class ZabbixSimulator(HttpSimulator):
         """Count an accepted TCP connection."""
         self._backend.recorder.connection()
 
+    def raise_problem(self, host: str, name: str, severity: int = 3, tags=()) -> str:
+        """A new problem event on the host with this technical name (a new trigger); its event id."""
+        return self._backend.events.raise_problem(host, name, severity, tags)["eventid"]
+
+    def recover(self, problem_eventid: str) -> str:
+        """Resolve an open problem: a recovery event (value 0) follows; its event id."""
+        return self._backend.events.recover(problem_eventid)["eventid"]
+
+    def events(self) -> list:
+        """Every event (fixture and raised), as event.get returns them with ``extend``."""
+        return [{key: value for key, value in event.items() if not key.startswith("_")}
+                for event in self._backend.events.all()]
+
     def control_actions(self) -> dict:
-        """``POST /_sim/expire_sessions``."""
-        return {"expire_sessions": lambda _data: {"expired": self.expire_sessions()}}
+        """``POST /_sim/expire_sessions``, ``POST /_sim/events``."""
+        return {"expire_sessions": lambda _data: {"expired": self.expire_sessions()},
+                "events": self._backend.events.control}
 
     @contextlib.contextmanager
     def exchange(self, request: Request):

@@ -475,6 +475,71 @@ def test_event_get(zbx, version):
     assert zbx.result("event.get", {"eventids": "424242"}, session) == [], version
 
 
+@pytest.mark.parametrize("version", ["5.0", "6.0", "7.0"])
+def test_events_appear_and_recover(zbx, version):
+    """Raised problems and their recoveries, as an incremental event.get poll sees them."""
+    session = zbx.login()
+    first = zbx.sim.raise_problem("host-002", "host-002: Disk full", 4, [{"tag": "service", "value": "web"}])
+    second = zbx.sim.raise_problem("Zabbix server", "Zabbix server: Queue", 2)
+    assert (first, second) == ("1006", "1007"), version
+    recovery = zbx.sim.recover(first)
+    assert recovery == "1008"
+    with pytest.raises(ValueError, match="no open problem"):
+        zbx.sim.recover(first)
+    poll = {"output": ["eventid", "objectid", "value", "severity", "name", "r_eventid", "clock"], "source": 0,
+            "object": 0, "value": [1, 0], "eventid_from": "1006", "sortfield": ["eventid"], "sortorder": "ASC",
+            "selectHosts": ["host"], "selectTags": "extend", "limit": 10}
+    rows = zbx.result("event.get", poll, session)
+    assert [(r["eventid"], r["value"], r["severity"], r["r_eventid"]) for r in rows] == [
+        ("1006", "1", "4", "1008"), ("1007", "1", "2", "0"), ("1008", "0", "0", "0")]
+    assert rows[0]["hosts"] == [{"hostid": "20002", "host": "host-002"}]
+    assert rows[0]["tags"] == [{"tag": "service", "value": "web"}] and rows[2]["tags"] == []
+    assert rows[0]["objectid"] == rows[2]["objectid"] != rows[1]["objectid"]
+    assert abs(int(rows[0]["clock"]) - time.time()) < 60
+    problems = zbx.result("event.get", dict(poll, value=1), session)
+    assert [r["eventid"] for r in problems] == ["1006", "1007"]
+    assert [r["eventid"] for r in zbx.result("event.get", dict(poll, eventid_till="1006"), session)] == ["1006"]
+    assert zbx.result("event.get", dict(poll, time_from=str(int(time.time()) + 3600)), session) == []
+    newest = zbx.result("event.get", {"output": ["eventid"], "sortfield": ["eventid"], "sortorder": "DESC",
+                                      "limit": 1}, session)
+    assert newest == [{"eventid": "1008"}]
+    in_group = zbx.result("event.get", dict(poll, groupids=["4"]), session)
+    assert [r["eventid"] for r in in_group] == ["1007"]
+    zbx.sim.reset()
+    assert zbx.result("event.get", poll, zbx.login()) == []
+
+
+@pytest.mark.parametrize("version", ["7.0"])
+def test_events_from_the_control_endpoint(zbx, version):
+    status, _unused, body = http_post(zbx.sim.url + "/_sim/events", {"host": "host-001", "name": "Load", "severity": 5})
+    assert status == 200 and json.loads(body)["eventid"] == "1006", version
+    status, _unused, body = http_post(zbx.sim.url + "/_sim/events", {"recover": "1006"})
+    assert status == 200 and json.loads(body)["eventid"] == "1007"
+    for bad in ({"host": "nobody", "name": "x"}, {"host": "host-001"}, {"host": "host-001", "name": "x", "severity": 9},
+                {"recover": "1006"}, {"recover": "1006", "host": "host-001"}):
+        assert http_post(zbx.sim.url + "/_sim/events", bad)[0] == 400, bad
+    events = {e["eventid"]: e for e in zbx.sim.events()}
+    assert events["1006"]["r_eventid"] == "1007" and events["1007"]["value"] == "0"
+
+
+@pytest.mark.parametrize("version", ["5.0", "7.0"])
+def test_hostgroup_get(zbx, version):
+    session = zbx.login()
+    found = zbx.result("hostgroup.get", {"output": ["groupid", "name"], "filter": {"name": ["Canary hosts", "Nope"]}},
+                       session)
+    assert found == [{"groupid": "50", "name": "Canary hosts"}], version
+    assert len(zbx.result("hostgroup.get", {}, session)) == 3
+
+
+def test_a_raised_problem_runs_event_scripts(sims):
+    sim = sims["7.0"]
+    sim.reset()
+    zbx = Client(sim)
+    eventid = sim.raise_problem("host-003", "host-003: Service down")
+    answer = zbx.result("script.execute", {"scriptid": "16", "eventid": eventid}, zbx.login())
+    assert answer["value"] == "event=%s name=host-003: Service down host=host-003" % eventid
+
+
 # -- script.execute ------------------------------------------------------------------------
 
 
