@@ -64,6 +64,14 @@ e.g. ``7d0f9a3e-1b2c-4d5e-8f60-5c0ffee0000a`` for 10.
                                              names, credentials left out
     ==  ===============  ==================  =============================================
 
+    ``add_ticket_script()`` adds one more (until ``reset()``), for the problem_ticket role:
+    ==  ===============  ==================  =============================================
+    12  problem_ticket   Problem ticket      ``{"ticket_id": "<id>", "action": "created"}`` for
+                                             a new ``event_id`` parameter (ids from 101), else
+                                             ``"updated"`` with that event's ticket; keeps the
+                                             tickets in ``tickets`` / ``stats()["tickets"]``
+    ==  ===============  ==================  =============================================
+
 Fixture event handlers (``HANDLED_EVENT_TYPES``). Every other of the 109 types has none:
 ``EventHandlerExists`` is false and ``ExecuteEventHandlers`` returns the EventData as
 sent, completed with every field.
@@ -113,8 +121,8 @@ Errors (status, reason phrase, body)
       unknown URL 404, wrong verb 405, a request body that is not JSON 415, an Accept
       without JSON 406, an agent call that exists in SuperOffice but is not simulated 501.
 
-Recording: ``stats()``, ``requests``, ``responses``, ``executions``, ``reports``. Control
-endpoints for out-of-process use (no auth, at the root and below the base URL alike; the
+Recording: ``stats()``, ``requests``, ``responses``, ``executions``, ``reports``, ``tickets``.
+Control endpoints for out-of-process use (no auth, at the root and below the base URL alike; the
 shapes of ``base.py``): ``GET /_sim/stats`` (with ``exchanges``, every request and its
 answer), ``GET /_sim/requests`` (``requests`` and ``responses``), ``GET /_sim/config``,
 ``POST /_sim/reset``, ``POST /_sim/config``, ``POST /_sim/handlers``, ``POST /_sim/scripts``.
@@ -147,6 +155,7 @@ ACCESS_TOKEN = "8A:Cust12345.AQeN6vT2mZ4kLw9sJb0xYcRfHq7pDu3nEiGz5aKoVt1lMhWjXe8
 APP_TOKEN = "f2398a3a7e1b4c759d4b220e9a9c9432"
 XSRF_TOKEN = "c0ffee5e55104e0b9f1d7a2b3c4d5e6f"
 
+FIRST_TICKET_ID = 101
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 JSON_MEDIA_TYPES = ("application/json", "text/json", "application/json-patch+json",
                     "application/merge-patch+json")
@@ -475,6 +484,11 @@ def _slow(ctx: ScriptContext) -> None:
 def _report(ctx: ScriptContext) -> None:
     ctx.simulator.record_report(dict(ctx.parameters))
     ctx.print("recorded")
+
+
+def _problem_ticket(ctx: ScriptContext) -> None:
+    ticket_id, action = ctx.simulator.write_ticket(dict(ctx.parameters))
+    ctx.print(json.dumps({"ticket_id": str(ticket_id), "action": action}))
 
 
 def _echo_language(ctx: ScriptContext) -> None:
@@ -865,6 +879,7 @@ class SuperOfficeSimulator(HttpSimulator):  # pylint: disable=too-many-instance-
         self._responses: list[dict] = []
         self._executions: list[dict] = []
         self._reports: list[dict] = []
+        self._tickets: dict[str, dict] = {}
         self._by_endpoint: dict[str, int] = {}
         self._connections = 0
         self.reset()
@@ -886,6 +901,7 @@ class SuperOfficeSimulator(HttpSimulator):  # pylint: disable=too-many-instance-
             self._responses.clear()
             self._executions.clear()
             self._reports.clear()
+            self._tickets.clear()
             self._by_endpoint.clear()
             self._connections = 0
 
@@ -999,6 +1015,32 @@ class SuperOfficeSimulator(HttpSimulator):  # pylint: disable=too-many-instance-
         with self._lock:
             self._reports.append(parameters)
 
+    def add_ticket_script(self, ejscript_id: int = 12, include_id: str = "problem_ticket") -> Script:
+        """Add the "Problem ticket" CRMScript, which opens one ticket per Zabbix event (``tickets``)."""
+        return self.add_script(ejscript_id, "Problem ticket", include_id=include_id, run=_problem_ticket,
+                               description="scriptbridge test script: Problem ticket",
+                               source='#setLanguageLevel 3;\n// opens or updates the ticket of a Zabbix event')
+
+    def write_ticket(self, parameters: dict) -> tuple[int, str]:
+        """Open the ticket of ``parameters["event_id"]``, or add a message to the one it has."""
+        event_id = str(parameters.get("event_id", ""))
+        with self._lock:
+            ticket = self._tickets.get(event_id)
+            if ticket is None:
+                ticket = {"ticket_id": FIRST_TICKET_ID + len(self._tickets), "event_id": event_id, "messages": []}
+                self._tickets[event_id] = ticket
+                action = "created"
+            else:
+                action = "updated"
+            ticket["messages"].append(dict(parameters))
+            return ticket["ticket_id"], action
+
+    @property
+    def tickets(self) -> list[dict]:
+        """The tickets the Problem ticket script wrote: ticket_id, event_id, messages (its parameters)."""
+        with self._lock:
+            return copy.deepcopy(list(self._tickets.values()))
+
     @property
     def requests(self) -> list[dict]:
         """The recorded API requests: method, path, query, headers, body, raw_body, ..."""
@@ -1034,6 +1076,7 @@ class SuperOfficeSimulator(HttpSimulator):  # pylint: disable=too-many-instance-
                     "by_endpoint": dict(self._by_endpoint),
                     "executions": copy.deepcopy(self._executions),
                     "reports": copy.deepcopy(self._reports),
+                    "tickets": copy.deepcopy(list(self._tickets.values())),
                     "exchanges": [{"request": copy.deepcopy(request), "response": copy.deepcopy(response)}
                                   for request, response in zip(self._requests, self._responses)]}
 

@@ -287,6 +287,22 @@ def test_report_script_records_parameters(onsite):
     assert onsite.stats()["reports"] == [parameters]
 
 
+def test_ticket_script_opens_one_ticket_per_event(onsite):
+    onsite.add_ticket_script()
+    first = call(onsite, "POST", AGENT + "ExecuteScriptByIncludeId",
+                 json={"CRMScriptIncludeId": "problem_ticket", "Parameters": {"event_id": "1006", "host": "h"}})
+    again = call(onsite, "POST", AGENT + "ExecuteScriptByIncludeId",
+                 json={"CRMScriptIncludeId": "problem_ticket", "Parameters": {"event_id": "1006", "host": "h"}})
+    other = execute(onsite, 12, {"event_id": "1007"})
+    assert [json.loads(r.json()) for r in (first, again, other)] == [
+        {"ticket_id": "101", "action": "created"}, {"ticket_id": "101", "action": "updated"},
+        {"ticket_id": "102", "action": "created"}]
+    tickets = onsite.stats()["tickets"]
+    assert [(t["ticket_id"], t["event_id"], len(t["messages"])) for t in tickets] == [(101, "1006", 2), (102, "1007", 1)]
+    onsite.reset()
+    assert onsite.tickets == [] and execute(onsite, 12, {}).status_code == 404
+
+
 def test_language_headers_are_visible(onsite):
     both = execute(onsite, 10, headers={"Accept-Language": "en", "SO-Language": "no"})
     assert both.json() == "no"
@@ -786,7 +802,7 @@ def test_recording(onsite):
     assert stats["exchanges"][3]["response"]["status"] == 401
     onsite.reset()
     assert onsite.stats() == {"requests": 0, "connections": 0, "by_endpoint": {},
-                              "executions": [], "reports": [], "exchanges": []}
+                              "executions": [], "reports": [], "tickets": [], "exchanges": []}
 
 
 def test_add_script(onsite):
