@@ -2,7 +2,8 @@
 # Copyright: scriptbridge.core contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The zabbix_events polling loop with an asyncio queue, against a scripted Zabbix event store.
+"""The zabbix_events polling loop with an asyncio queue, against a scripted Zabbix event store
+and, with the collection's Zabbix client, against the Zabbix simulator behind a fault proxy.
 
 ``FakeZabbix`` answers ``event.get`` and ``hostgroup.get`` with the parameter semantics of the
 Zabbix API that the source relies on (eventid_from/till, time_from, value, objectids, groupids,
@@ -17,6 +18,8 @@ import pytest
 
 from ansible_collections.scriptbridge.core.extensions.eda.plugins.event_source import zabbix_events as source
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import AuthError, UnreachableError
+from ansible_collections.scriptbridge.core.tests.simulators.faults import FaultProxy
+from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 
 URL = "https://zabbix.example.com"
 PASSWORD = "s3cret-Pa55word"
@@ -347,3 +350,77 @@ def test_connection_options_take_the_environment(monkeypatch):
         source.connection_options({})
     with pytest.raises(source.SourceOptionError, match="No Zabbix credentials"):
         source.connection_options({"url": URL})
+
+
+# -- against the Zabbix simulator, with the collection's client -------------------------------
+
+SIM_USER, SIM_PASSWORD = "operator", "operator-pass"
+
+
+@pytest.mark.parametrize("version", ["5.0", "6.0", "7.2"])
+def test_with_the_client_sessions_expire_and_connections_drop(version, caplog):
+    caplog.set_level(logging.INFO, logger="scriptbridge.core.zabbix_events")
+    with ZabbixSimulator(version, hosts=5) as sim, FaultProxy(sim.url) as proxy:
+        raised = {}
+
+        def first(_zabbix):
+            raised["p1"] = sim.raise_problem("host-001", "host-001: Load", 4, [{"tag": "service", "value": "web"}])
+
+        def expire(_zabbix):
+            sim.expire_sessions()
+            raised["p2"] = sim.raise_problem("host-002", "host-002: Disk", 3)
+            sim.recover(raised["p1"])
+
+        def outage(_zabbix):
+            proxy.down()
+            raised["p3"] = sim.raise_problem("host-003", "host-003: Swap", 5)
+
+        def back(_zabbix):
+            proxy.up()
+
+        connector = source.Connector(source.connection_options(
+            {"url": proxy.url, "username": SIM_USER, "password": SIM_PASSWORD}))
+        run = Run(None, [first, expire, outage, back, None, None])
+        run.poller = source.Poller(run.queue, connector, source.poll_options({"interval": 30}), sleep=run.sleep)
+        events = run.events()
+        stats = sim.stats()
+    assert ids(events) == [("problem", raised["p1"]), ("problem", raised["p2"]), ("recovery", str(int(raised["p2"]) + 1)),
+                           ("problem", raised["p3"])]
+    recovery = events[2]["zabbix"]
+    assert recovery["problem_eventid"] == raised["p1"] and recovery["severity"] == 4
+    assert recovery["hosts"] == ["host-001"] and recovery["tags"] == [{"tag": "service", "value": "web"}]
+    assert events[0]["meta"]["hosts"] == ["host-001"]
+    # One login at the start, one after the expiry, one after the outage. The session of the
+    # outage could not be logged out (it ends on the server by itself); the last one is.
+    assert (stats["logins"], stats["logouts"], stats["active_sessions"]) == (3, 1, 1), stats
+    assert run.sleeps[:4] == [30, 30, 30, 1.0]
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Polling Zabbix failed (server_unreachable)" in logged
+    assert SIM_PASSWORD not in logged and SIM_PASSWORD not in repr(events)
+
+
+def test_with_the_client_wrong_password_stops_at_the_start(caplog):
+    with ZabbixSimulator("7.0", hosts=1) as sim:
+        connector = source.Connector(source.connection_options(
+            {"url": sim.url, "username": SIM_USER, "password": "not-the-password"}))
+        run = Run(None, [None])
+        run.poller = source.Poller(run.queue, connector, source.poll_options({}), sleep=run.sleep)
+        with pytest.raises(source.SourceOptionError, match="Zabbix refused the source") as failure:
+            run.events()
+    assert "not-the-password" not in str(failure.value)
+    assert "not-the-password" not in "\n".join(record.getMessage() for record in caplog.records)
+
+
+def test_with_the_client_a_token_and_host_groups(caplog):
+    with ZabbixSimulator("7.0", hosts=6) as sim:
+        def raised(_zabbix):
+            sim.raise_problem("host-006", "host-006: Not canary", 4)
+            sim.raise_problem("host-005", "host-005: Canary", 4)
+
+        connector = source.Connector(source.connection_options({"url": sim.url, "api_token": API_TOKEN}))
+        run = Run(None, [raised, None])
+        run.poller = source.Poller(run.queue, connector, source.poll_options({"host_groups": ["Canary hosts"]}),
+                                   sleep=run.sleep)
+        events = run.events()
+        assert sim.stats()["logins"] == 0
+    assert [e["zabbix"]["name"] for e in events] == ["host-005: Canary"]
