@@ -726,7 +726,8 @@ _GROUP_UUIDS = {"2": "dc579cd7a1a34222933f24f52a68bcd8", "4": "6f6799aa69e844b4b
                 CANARY_GROUPID: "5d3a8f0ad83a4c1d9b2e1f04c6a7b9e2"}
 
 
-def _event_object(profile: _Profile, eventid: str, hostid: str, objectid: str, name: str,  # pylint: disable=too-many-arguments,too-many-positional-arguments
+# pylint: disable-next=too-many-arguments,too-many-positional-arguments
+def _event_object(profile: _Profile, eventid: str, hostid: str, objectid: str, name: str,
                   severity: str, clock: str, value: str, tags) -> dict:
     """A trigger event as event.get returns it, with the host id and tags kept aside."""
     event = {"eventid": eventid, "source": "0", "object": "0", "objectid": objectid, "clock": clock,
@@ -1074,7 +1075,8 @@ class _Config:
 class _ZabbixApi:  # pylint: disable=too-few-public-methods
     """JSON-RPC processing and the simulated API methods (all private, reached through ``process``)."""
 
-    def __init__(self, profile: _Profile, fixture: _Fixture, sessions: _Sessions, recorder: _Recorder,  # pylint: disable=too-many-arguments,too-many-positional-arguments
+    # pylint: disable-next=too-many-arguments,too-many-positional-arguments
+    def __init__(self, profile: _Profile, fixture: _Fixture, sessions: _Sessions, recorder: _Recorder,
                  config: _Config, events: _EventLog) -> None:
         self._profile = profile
         self._fixture = fixture

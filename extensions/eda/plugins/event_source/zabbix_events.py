@@ -445,4 +445,3 @@ async def main(queue, args):
     """Poll until cancelled."""
     connector = Connector(connection_options(args))
     await Poller(queue, connector, poll_options(args)).run()
-
