@@ -58,9 +58,9 @@ options:
     description: A PEM file of CA certificates to verify the server with.
     type: str
   timeout:
-    description: Seconds to wait for each answer.
+    description: Seconds to wait for each answer, as for the modules.
     type: int
-    default: 30
+    default: 90
   interval:
     description: Seconds between two polls.
     type: int
@@ -129,8 +129,9 @@ except ImportError:
         _ROOT = os.path.dirname(_ROOT)
     sys.path.insert(0, _ROOT)
     from ansible_collections.scriptbridge.core.plugins.module_utils._errors import ProtocolError, ScriptBridgeError
-from ansible_collections.scriptbridge.core.plugins.module_utils._http import Redactor
-from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import ZabbixClient
+from ansible_collections.scriptbridge.core.plugins.module_utils._errors import OptionError
+from ansible_collections.scriptbridge.core.plugins.module_utils._http import DEFAULT_TIMEOUT, Redactor
+from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import ZabbixClient, check_credentials
 
 LOGGER = logging.getLogger("scriptbridge.core.zabbix_events")
 UUID_NAMESPACE = uuid.UUID("0f4a5d1e-3c2b-4e8f-9a7d-6b1c2e3f4a5b")
@@ -197,13 +198,12 @@ def connection_options(args):
         options[name] = value if value not in ("",) else None
     if not options["url"]:
         raise SourceOptionError("url is required (or ZABBIX_URL)")
-    if options["api_token"] and (options["username"] or options["password"]):
-        raise SourceOptionError("Give either api_token or username and password, not both.")
-    if not options["api_token"] and not (options["username"] and options["password"]):
-        raise SourceOptionError("No Zabbix credentials: set api_token (or ZABBIX_API_TOKEN), or username and "
-                                "password (or ZABBIX_USERNAME and ZABBIX_PASSWORD).")
+    try:
+        check_credentials(options["api_token"], options["username"], options["password"])
+    except OptionError as exc:
+        raise SourceOptionError(str(exc))
     options["validate_certs"] = _as_bool(args.get("validate_certs", True), "validate_certs")
-    options["timeout"] = _as_int(args.get("timeout", 30), "timeout", 1, 86400)
+    options["timeout"] = _as_int(args.get("timeout", DEFAULT_TIMEOUT), "timeout", 1, 86400)
     return options
 
 
