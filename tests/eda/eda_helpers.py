@@ -4,8 +4,9 @@
 made by ``tests/ci/rulebook_venv.sh``) on a copy of a shipped rulebook whose sources and
 rules are kept as they are; one rule is put in front that shuts the rulebook down when a
 stop event arrives, so that each run ends by itself once the work before it is done (the
-actions run one after another). Output is collected as it comes; ``wait_for`` blocks
-until a line matches.
+actions run one after another). It runs at ``-vv`` (debug), so that the tests' checks
+for secrets see everything ansible-rulebook and the sources log. Output is collected as it
+comes; ``wait_for`` blocks until a line matches.
 
 ``deliver`` posts a SuperOffice webhook delivery signed as SuperOffice signs it: the
 ``X-SuperOffice-Signature`` header is the base64 HMAC-SHA256 of the raw body, keyed with the
@@ -95,7 +96,7 @@ class Rulebook:
 
     def start(self):
         argv = [str(VENV / "bin" / "ansible-rulebook"), "--rulebook", "rulebook.yml", "-i", "inventory.yml",
-                "--vars", "vars.yml", "--shutdown-delay", "5", "-v"]
+                "--vars", "vars.yml", "--shutdown-delay", "5", "-vv"]
         self.started = time.monotonic()
         self.proc = subprocess.Popen(argv, cwd=str(self.tmp), env=self.env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
