@@ -230,8 +230,9 @@ class Connector:
     def __init__(self, options):
         self.options = options
         self.redactor = Redactor()
-        for secret in (options.get("api_token"), options.get("password"), options.get("http_password")):
+        for secret in (options.get("api_token"), options.get("password")):
             self.redactor.add(secret)
+        self.redactor.add_basic_auth(options.get("http_username"), options.get("http_password"))
 
     def open(self):
         client = ZabbixClient(self.options["url"], api_token=self.options["api_token"],

@@ -334,6 +334,13 @@ def test_bad_poll_options(args, message):
         source.poll_options(args)
 
 
+def test_every_credential_is_masked():
+    connector = source.Connector(dict(source.connection_options(
+        {"url": URL, "username": "Admin", "password": PASSWORD, "http_username": "proxy", "http_password": "b4sic-Pass"})))
+    text = "token %s basic b4sic-Pass header cHJveHk6YjRzaWMtUGFzcw==" % PASSWORD
+    assert connector.scrub(text) == "token ******** basic ******** header ********"
+
+
 def test_connection_options_take_the_environment(monkeypatch):
     monkeypatch.setenv("ZABBIX_URL", URL)
     monkeypatch.setenv("ZABBIX_USERNAME", "Admin")
