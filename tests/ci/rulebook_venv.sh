@@ -13,12 +13,20 @@ java_major() {
   command -v java >/dev/null 2>&1 || { echo 0; return; }
   java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1
 }
-if [ "$(java_major)" -lt 17 ] 2>/dev/null || [ -z "$(java_major)" ]; then
-  echo "Installing a Java 17 runtime for ansible-rulebook (apt)"
-  sudo_cmd=""
-  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+major="$(java_major)"
+if [ -z "$major" ] || [ "$major" -lt 17 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "ansible-rulebook needs Java 17 or newer and there is no apt-get here: install a JDK/JRE 17" >&2
+    exit 1
+  fi
+  as_root=()
+  if [ "$(id -u)" != 0 ]; then
+    as_root=(sudo)
+  fi
+  echo "Installing a Java 17 runtime for ansible-rulebook (apt-get)"
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
+    --no-install-recommends openjdk-17-jre-headless >/dev/null
 fi
 
 if [ ! -x "$venv/bin/python" ]; then
