@@ -99,8 +99,8 @@ class JsonRpcClient:
     def call(self, method, params, headers=None, auth=None):
         """Call ``method`` and return its ``result``.
 
-        ``auth`` goes into the envelope (the pre-6.4 Zabbix way of sending a
-        session id or token); ``headers`` carry anything else.
+        ``auth`` goes into the envelope (for APIs that take the credential
+        there); ``headers`` carry anything else.
         """
         request_id = self.next_id()
         envelope = {"jsonrpc": "2.0", "method": method, "params": params, "id": request_id}
