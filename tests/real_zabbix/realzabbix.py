@@ -67,6 +67,8 @@ LINUX_SERVERS = "Linux servers"
 CANARY_GROUP = "Canary hosts"
 FAN_OUT_HOSTS = ["host-%03d" % n for n in range(1, 6)]
 NO_AGENT = "no-agent"
+# 7.0 only: a host whose agent interface is a closed port.
+DEAD_AGENT = "dead-agent"
 TOKEN_NAME = "scriptbridge tests"
 EXPIRED_TOKEN_NAME = "scriptbridge tests, expired"
 TRAP_KEY = "scriptbridge.trap"
@@ -131,6 +133,9 @@ SCRIPTS_70 = (
      "command": _record("service") + "printf 'service %s on %s' '{MANUALINPUT}' '{HOST.HOST}'",
      "manualinput": 1, "manualinput_prompt": "Action", "manualinput_validator": "start,stop,restart",
      "manualinput_validator_type": 1},
+    # Not in the simulator: a server script that fails after writing to both stdout and stderr.
+    {"name": "Server failure, stderr", "type": 0, "execute_on": 1, "scope": 2,
+     "command": _record("stderr") + 'echo "about to fail on {HOST.HOST}"; echo "on stderr" >&2; exit 1'},
 )
 
 
@@ -299,6 +304,8 @@ class Fixture:
         for number, name in enumerate(FAN_OUT_HOSTS, 1):
             created |= self._host(name, "Host %03d" % number, [LINUX_SERVERS, CANARY_GROUP], agent=True)
         created |= self._host(NO_AGENT, "No agent", [LINUX_SERVERS], agent=False)
+        if self.stack.version == "7.0":
+            created |= self._host(DEAD_AGENT, "Dead agent", [LINUX_SERVERS], agent=True, port="10099")
         self.hostids["Zabbix server"] = SERVER_HOSTID
         for spec in scripts_of(self.stack):
             self._script(spec)
@@ -334,9 +341,9 @@ class Fixture:
         else:
             self.call("user.create", dict(user, username=OPERATOR["username"]))
 
-    def _host(self, name, visible, groups, agent):
+    def _host(self, name, visible, groups, agent, port="10050"):  # pylint: disable=too-many-arguments,too-many-positional-arguments
         """Create the host unless one of that name with the same interface exists; True when created."""
-        interface = {"type": 1, "main": 1, "useip": 1, "ip": "127.0.0.1", "dns": "", "port": "10050"}
+        interface = {"type": 1, "main": 1, "useip": 1, "ip": "127.0.0.1", "dns": "", "port": port}
         if not agent:
             # An SNMP interface only; nothing polls it (the host has no items).
             interface = {"type": 2, "main": 1, "useip": 1, "ip": "127.0.0.1", "dns": "", "port": "161",
@@ -438,7 +445,7 @@ class Fixture:
         """Delete what ``ensure`` made (the triggers, item and events go with their host)."""
         session = self.session or self.api.login()
         self.session = session
-        hosts = self.call("host.get", {"output": ["hostid"], "filter": {"host": FAN_OUT_HOSTS + [NO_AGENT]}})
+        hosts = self.call("host.get", {"output": ["hostid"], "filter": {"host": FAN_OUT_HOSTS + [NO_AGENT, DEAD_AGENT]}})
         if hosts:
             self.call("host.delete", [h["hostid"] for h in hosts])
         scripts = self.call("script.get", {"output": ["scriptid"],

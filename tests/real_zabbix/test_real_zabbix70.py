@@ -8,11 +8,15 @@ configuration.
 """
 
 import re
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from playbook.ansible_runner_helpers import run_play
-from realzabbix import FAN_OUT_HOSTS, OPERATOR, SERVER_HOSTID, STACKS, Z70_SHIPPED_SERVER_CONF, stack
+from realzabbix import (FAN_OUT_HOSTS, OPERATOR, SERVER_HOSTID, STACKS, Z70_ROOT, Z70_SHIPPED_SERVER_CONF, ZabbixApi,
+                        stack)
 from test_real_zabbix import PlayRun, assert_logged_out, executed
 
 MODULE = "scriptbridge.core.zabbix_script_execute"
@@ -74,6 +78,8 @@ def scenarios(real):
         ("agent without an interface", dict(AUTH, script="Echo host", host="no-agent"), False),
         ("wrong password", dict(AUTH, password="not-the-password", script="Echo host", host="host-001"), False),
         ("agent timeout", dict(AUTH, script="Agent sleeps", host="host-001"), False),
+        ("agent unreachable", dict(AUTH, script="Echo host", host="dead-agent"), False),
+        ("server script fails, stderr", dict(AUTH, script="Server failure, stderr", host="host-002"), False),
     ]
 
 
@@ -286,6 +292,24 @@ def test_agent_failures(play):
     assert timeout["changed"] is True and play.server("agent timeout")["runs"] == ["sleeps host-001"]
 
 
+def test_agent_unreachable_has_the_70_text_and_ran_nothing(play):
+    result = play.result("agent unreachable")
+    assert result["failed"] is True and result["changed"] is False
+    error = result["results"][0]["error"]
+    assert error["kind"] == "script_failed"
+    assert error["data"] == ("Get value from agent failed: cannot connect to [[127.0.0.1]:10099]: "
+                             "connection error (POLLERR,POLLHUP)")
+    assert play.server("agent unreachable")["runs"] == []
+
+
+def test_server_failure_output_is_stdout_and_stderr(play):
+    result = play.result("server script fails, stderr")
+    assert result["failed"] is True and result["changed"] is True
+    # both streams, the last newline dropped
+    assert result["results"][0]["error"]["data"] == "about to fail on host-002\non stderr"
+    assert play.server("server script fails, stderr")["runs"] == ["stderr host-002"]
+
+
 def test_wrong_password(play):
     result, server = play.result("wrong password"), play.server("wrong password")
     assert result["failed"] is True and result["error"]["kind"] == "auth"
@@ -318,22 +342,49 @@ def run_global_tasks(observer, suffix):
                     control=[observer.serve()])
 
 
+class ServerStates:
+    """What the 7.0 server did while stopped, with the shipped EnableGlobalScripts, and with it on."""
+
+    def __init__(self, real, observer):
+        self.shipped = re.findall(r"^EnableGlobalScripts=(\d)$", Z70_SHIPPED_SERVER_CONF.read_text(), re.M)
+        try:
+            self._switch("stop-server", "7.0")
+            self.stopped = run_play([{"name": "server stopped", MODULE: dict(AUTH, script="Echo host",
+                                                                             host="host-001")}])
+            self._switch("global-scripts", "shipped")
+            self.off = run_global_tasks(observer, "shipped")
+            self.create_off = real.api.call("script.create", {
+                "name": "scriptbridge server script", "type": 0, "execute_on": 1, "scope": 2, "command": "true"},
+                real.session)
+        finally:
+            self._switch("global-scripts", "on")
+        self.on = run_global_tasks(observer, "on")
+
+    @staticmethod
+    def _switch(*args):
+        switched = stack(*args, check=False)
+        assert switched.returncode == 0, switched.stderr[-2000:]
+
+
 @pytest.fixture(scope="module")
 def global_scripts(real70, observer70):
     """The tasks with the shipped EnableGlobalScripts, then again with it on."""
-    shipped = re.findall(r"^EnableGlobalScripts=(\d)$", Z70_SHIPPED_SERVER_CONF.read_text(), re.M)
-    try:
-        switched = stack("global-scripts", "shipped", check=False)
-        assert switched.returncode == 0, switched.stderr[-2000:]
-        off = run_global_tasks(observer70, "shipped")
-    finally:
-        switched = stack("global-scripts", "on", check=False)
-    assert switched.returncode == 0, switched.stderr[-2000:]
-    return shipped, off, run_global_tasks(observer70, "on")
+    return ServerStates(real70, observer70)
+
+
+def test_server_stopped(global_scripts):
+    result = global_scripts.stopped["server stopped"]
+    assert result["failed"] is True and result["error"]["kind"] == "server_unreachable"
+    error = result["results"][0]["error"] if result.get("results") else result["error"]
+    assert error["data"] == (
+        'Connection to Zabbix server "127.0.0.1:10151" refused. Possible reasons:\n'
+        '1. Incorrect "NodeAddress" or "ListenPort" in the "zabbix_server.conf" or server IP/DNS override in the '
+        '"zabbix.conf.php";\n2. Security environment (for example, SELinux) is blocking the connection;\n'
+        '3. Zabbix server daemon not running;\n4. Firewall is blocking TCP connection.\nConnection refused')
 
 
 def test_global_scripts_off_in_the_shipped_configuration(global_scripts):
-    shipped, off, _on = global_scripts
+    shipped, off = global_scripts.shipped, global_scripts.off
     assert shipped == ["0"]
     for name in ("default Ping", "server script"):
         result = off[name + ", shipped"]
@@ -346,11 +397,58 @@ def test_global_scripts_off_in_the_shipped_configuration(global_scripts):
     assert off["agent script, shipped"]["value"] == "host=host-001 name=Host 001 conn=127.0.0.1"
     assert off.sims("agent script, shipped")[0]["runs"] == ["echo host-001"]
     assert off["webhook, shipped"]["value_json"]["host"] == "host-002"
+    # and no server script can be made meanwhile
+    assert global_scripts.create_off.doc["error"] == {
+        "code": -32602, "message": "Invalid params.",
+        "data": 'Invalid parameter "/1/execute_on": global script execution on Zabbix server is disabled by server '
+                'configuration.'}
 
 
 def test_global_scripts_on(global_scripts):
-    _shipped, _off, on = global_scripts
+    on = global_scripts.on
     assert "3 packets transmitted" in on["default Ping, on"]["value"]
     assert on["server script, on"]["value"] == "restart (Linux) on host-001"
     assert on.sims("server script, on")[0]["runs"] == ["restart host-001"]
     assert not any(on[name + ", on"].get("failed") for name, _args in GLOBAL_TASKS)
+
+
+# -- capacity, timing, and the second frontend ----------------------------------------------------
+
+
+def test_at_most_start_trappers_scripts_run_at_once(real70):
+    """Seven 2-second server scripts at once need two rounds: the stack's server has 5 trappers."""
+    api, scriptid, hostid = real70.api, real70.scriptids["Slow script"], real70.hostids["host-003"]
+
+    def run(_n):
+        return api.call("script.execute", {"scriptid": scriptid, "hostid": hostid}, real70.session).doc
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=7) as pool:
+        answers = list(pool.map(run, range(7)))
+    took = time.monotonic() - started
+    assert [a["result"]["value"] for a in answers] == ["slow done on host-003"] * 7
+    assert took >= 4.0, took
+
+
+def test_70_is_on_a_par_with_60(servers):
+    """One agent script, interleaved on both servers: 7.0 is not notably slower than 6.0."""
+    times = {"6.0": [], "7.0": []}
+    for _round in range(7):
+        for version in times:
+            fixture = servers.fixture(version)
+            params = {"scriptid": fixture.scriptids["Echo host"], "hostid": SERVER_HOSTID}
+            started = time.monotonic()
+            answer = fixture.api.call("script.execute", params, fixture.session)
+            times[version].append(time.monotonic() - started)
+            assert answer.doc["result"]["response"] == "success"
+    medians = dict((v, statistics.median(t)) for v, t in times.items())
+    assert medians["7.0"] <= 3 * medians["6.0"] + 0.05, medians
+
+
+def test_the_70_frontend_reads_its_own_configuration():
+    """The Debian frontend hard-codes /etc/zabbix/zabbix.conf.php: the 7.0 copy is pointed elsewhere."""
+    config_class = (Z70_ROOT / "usr/share/zabbix/include/classes/core/CConfigFile.php").read_text()
+    assert "const CONFIG_FILE_PATH = '%s/zabbix.conf.php';" % STACKS["7.0"].state_dir in config_class
+    # both frontends answer, each with its own version and database
+    assert ZabbixApi(STACKS["6.0"].url).version() == "6.0.14"
+    assert ZabbixApi(STACKS["7.0"].url).version() == "7.0.9"

@@ -16,6 +16,7 @@
 #                                      restart the 7.0 server with EnableGlobalScripts=1, =0, or the
 #                                      value of the shipped zabbix_server.conf, and wait until the
 #                                      frontend knows
+#   zabbix-stack.sh stop-server 7.0    stop the 7.0 server only (the frontend keeps answering)
 #
 # See docs/real-zabbix.md for the environment variables.
 set -euo pipefail
@@ -738,13 +739,20 @@ cmd_global_scripts() {
             ;;
         *) die "usage: $0 global-scripts on|off|shipped" ;;
     esac
-    pid_alive "$Z70_SERVER_PID" zabbix_server >/dev/null || die "the 7.0 zabbix_server does not run"
+    pid_alive "$Z70_FRONTEND_PID" 'php*' >/dev/null || die "the 7.0 frontend does not run: run $0 up first"
     pg_pick_cluster
-    [ "$(global_scripts_70)" = "$value" ] && [ -f "$Z70_SERVER_CONF" ] &&
-        grep -qx "EnableGlobalScripts=$value" "$Z70_SERVER_CONF" && { wait_global_scripts_70 "$value"; return 0; }
     echo "$value" >"$Z70_GLOBAL_SCRIPTS_FILE"
+    # (re)starts the server when the setting changed or it does not run
     start_server_70
     wait_global_scripts_70 "$value"
+}
+
+# Stop the 7.0 server only (its frontend keeps answering); "up" or "global-scripts" start it again.
+cmd_stop_server() {
+    need_root stop-server
+    [ "${1:-}" = 7.0 ] || die "usage: $0 stop-server 7.0"
+    stop_pidfile "7.0 zabbix_server" "$Z70_SERVER_PID" zabbix_server 0
+    rm -f "$Z70_STATE"/zabbix_server_*.sock
 }
 
 # ---------------------------------------------------------------- commands
@@ -882,8 +890,9 @@ case "${1:-}" in
     env) cmd_env "${2:-6.0}" ;;
     reload) cmd_reload "${2:-6.0}" ;;
     global-scripts) cmd_global_scripts "${2:-}" ;;
+    stop-server) cmd_stop_server "${2:-}" ;;
     *)
-        echo "usage: $0 up [6.0|7.0]|down|status|env [6.0|7.0]|reload [6.0|7.0]|global-scripts on|off|shipped" >&2
+        echo "usage: $0 up [6.0|7.0]|down|status|env [6.0|7.0]|reload [6.0|7.0]|global-scripts on|off|shipped|stop-server 7.0" >&2
         exit 2
         ;;
 esac
