@@ -14,10 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from playbook.ansible_runner_helpers import run_play
-from realzabbix import (FAN_OUT_HOSTS, OPERATOR, SERVER_HOSTID, STACKS, Z70_ROOT, Z70_SHIPPED_SERVER_CONF, ZabbixApi,
-                        stack)
-from test_real_zabbix import PlayRun, assert_logged_out, executed
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_play
+from ansible_collections.scriptbridge.core.tests.real_zabbix.realzabbix import (
+    FAN_OUT_HOSTS, OPERATOR, SERVER_HOSTID, STACKS, Z70_ROOT, Z70_SHIPPED_SERVER_CONF, ZabbixApi, stack)
+from ansible_collections.scriptbridge.core.tests.real_zabbix.test_real_zabbix import PlayRun, assert_logged_out, executed
 
 MODULE = "scriptbridge.core.zabbix_script_execute"
 URL = STACKS["7.0"].url
