@@ -278,8 +278,9 @@ RAW_CASES = {
     "no credentials": (request("host.get", {"output": ["host"]}, auth=None), True),
     "unknown session": (request("host.get", {"output": ["host"]}, auth="0123456789abcdef0123456789abcdef"), True),
     "unknown 64-character token": (request("host.get", {"output": ["host"]}, auth="ab" * 32), True),
-    "bearer header is ignored": (lambda side: side.api.post(
-        {"jsonrpc": "2.0", "method": "host.get", "params": {"output": ["host"], "sortfield": "host"}, "id": 1},
+    "bearer header, ignored before 6.4": (lambda side: side.api.post(
+        {"jsonrpc": "2.0", "method": "host.get", "id": 1,
+         "params": {"output": ["host"], "filter": {"host": ["host-001", "host-002"]}}},
         headers={"Authorization": "Bearer " + side.session}), True),
     "token for host.get": (request("host.get", lambda s: {"output": ["host"], "hostids": [s.host("host-001")]},
                                    auth=lambda s: s.token), True),
