@@ -156,7 +156,10 @@ the shapes of ``base.py``)
     ``POST /_sim/reset``, ``POST /_sim/expire_sessions`` (``{"ok": true, "expired": N}``),
     ``POST /_sim/events`` (above; ``{"ok": true, "eventid": ...}``),
     ``POST /_sim/config`` with a JSON object of ``latency`` and/or ``slow_script_seconds``
-    (numbers >= 0); unknown keys or bad values answer 400.
+    (numbers >= 0) and/or ``enable_global_scripts`` (0 or 1, the server's ``EnableGlobalScripts``;
+    7.0+ only refuse scripts run by the server or a proxy when it is 0; default 1, as the
+    real-server stack runs it, although Debian's shipped 7.0 configuration sets 0); unknown
+    keys or bad values answer 400.
 
 Readings where the API facts are silent (from the frontend and server sources)
     - ``script.execute`` checks, in order: parameters; the event or host exists; the
@@ -1068,11 +1071,12 @@ class _Recorder:
 class _Config:
     """Settings that can change while the simulator runs."""
 
-    KEYS = ("latency", "slow_script_seconds")
+    KEYS = ("latency", "slow_script_seconds", "enable_global_scripts")
 
     def __init__(self, latency: float, slow_script_seconds: float) -> None:
         self._lock = threading.Lock()
-        self._initial = self._checked({"latency": latency, "slow_script_seconds": slow_script_seconds})
+        self._initial = self._checked({"latency": latency, "slow_script_seconds": slow_script_seconds,
+                                       "enable_global_scripts": 1})
         self._values = dict(self._initial)
 
     @classmethod
@@ -1083,6 +1087,12 @@ class _Config:
         for key, value in changes.items():
             if key not in cls.KEYS:
                 raise ValueError(f"unknown setting {key!r}; known: {', '.join(cls.KEYS)}")
+            if key == "enable_global_scripts":
+                # the server's EnableGlobalScripts (7.0+): 0 or 1
+                if value not in (0, 1):
+                    raise ValueError(f"{key} must be 0 or 1")
+                clean[key] = int(value)
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
                 raise ValueError(f"{key} must be a number >= 0")
             clean[key] = float(value)
@@ -1469,6 +1479,10 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
             if not _input_is_valid(manualinput, script["_manualinput_validator"],
                                    script["_manualinput_validator_type"]):
                 raise ApiError(-32500, "Provided script user input failed validation.")
+        if self._profile.manualinput and not self._config.get("enable_global_scripts") and script["type"] == "0" \
+                and script["execute_on"] in ("1", "2"):
+            # 7.0+: the frontend refuses commands for the server (or a proxy) when the server says so.
+            raise ApiError(-32500, "Global script execution on Zabbix server is disabled by server configuration.")
         return self._run(script, host, event, request, manualinput)
 
     def _run(self, script: dict, host: dict, event: dict | None, request: dict, manualinput: str | None) -> dict:

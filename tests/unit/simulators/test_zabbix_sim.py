@@ -973,10 +973,11 @@ def test_control_endpoints(zbx, version):
     assert json.loads(http_post(url + "/_sim/requests", None, method="GET")[2])["requests"][0]["body"]["method"] == "user.login"
     status, _unused, body = http_post(url + "/_sim/config", {"latency": 0.05, "slow_script_seconds": 0.1})
     assert status == 200
-    assert json.loads(body)["config"] == {"latency": 0.05, "slow_script_seconds": 0.1}
+    assert json.loads(body)["config"] == {"latency": 0.05, "slow_script_seconds": 0.1, "enable_global_scripts": 1}
     assert json.loads(http_post(url + "/_sim/config", None, method="GET")[2])["latency"] == 0.05
     assert http_post(url + "/_sim/config", {"faults": 1})[0] == 400
     assert http_post(url + "/_sim/config", {"latency": -1})[0] == 400
+    assert http_post(url + "/_sim/config", {"enable_global_scripts": 2})[0] == 400
     assert http_post(url + "/_sim/config", b"not json")[0] == 400
     status, _unused, body = http_post(url + "/_sim/expire_sessions", b"")
     assert (status, json.loads(body)) == (200, {"ok": True, "expired": 1})
@@ -986,7 +987,7 @@ def test_control_endpoints(zbx, version):
     stats = json.loads(http_post(url + "/_sim/stats", None, method="GET")[2])
     assert (stats["requests"], stats["methods"], stats["executions"]) == (0, {}, [])
     assert json.loads(http_post(url + "/_sim/config", None, method="GET")[2]) == {
-        "latency": 0.0, "slow_script_seconds": 2.0}
+        "latency": 0.0, "slow_script_seconds": 2.0, "enable_global_scripts": 1}
     assert http_post(url + "/_sim/nothing", None, method="GET")[0] == 404
 
 
@@ -1122,3 +1123,25 @@ def test_70_objects_are_those_of_a_real_709(zbx, version):
     assert re.fullmatch(r"[0-9a-f]{32}", user["secret"]) and user["secret"] != user["sessionid"]
     assert error_of(zbx.authed("event.get", {"eventids": ["abc"]}, session)) == (
         -32602, 'Invalid parameter "/eventids/1": a number is expected.')
+
+
+@pytest.mark.parametrize("version", ["6.0", "7.0"])
+def test_global_scripts_disabled(zbx, version):
+    """EnableGlobalScripts=0 (7.0+): scripts run by the server or a proxy are refused, the others run."""
+    zbx.sim.configure(enable_global_scripts=0)
+    session = zbx.login()
+    disabled = (-32500, "Global script execution on Zabbix server is disabled by server configuration.")
+    for scriptid in ("1", "12", "17"):  # Ping (server/proxy), Server failure and Restart service (server)
+        answer = zbx.authed("script.execute", {"scriptid": scriptid, "hostid": HOST_001}, session)
+        if version == "7.0":
+            assert error_of(answer) == disabled, scriptid
+        else:
+            # 6.0 has no such setting: they run (Server failure fails by its exit status)
+            assert answer.get("error", {}).get("data") != disabled[1], scriptid
+    # the agent and webhooks are not global scripts run by the server
+    assert zbx.result("script.execute", {"scriptid": "10", "hostid": HOST_001}, session)["response"] == "success"
+    assert zbx.result("script.execute", {"scriptid": "13", "hostid": HOST_001}, session)["response"] == "success"
+    executed = [e["scriptid"] for e in zbx.sim.stats()["executions"]]
+    assert executed == (["10", "13"] if version == "7.0" else ["1", "12", "17", "10", "13"])
+    zbx.sim.configure(enable_global_scripts=1)
+    assert zbx.result("script.execute", {"scriptid": "1", "hostid": HOST_001}, session)["response"] == "success"
