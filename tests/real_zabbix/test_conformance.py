@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ansible_collections.scriptbridge.core.tests.real_zabbix.realzabbix import ADMIN, OPERATOR, ZabbixApi
+from ansible_collections.scriptbridge.core.tests.real_zabbix.realzabbix import ADMIN, OPERATOR, ZabbixApi, stack
 from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_play
 from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, EXPIRED_API_TOKEN, ZabbixSimulator
 
@@ -580,6 +580,65 @@ def test_module_run(pairs, module_runs, version, task, exact):
         assert real == sim
     else:
         assert (real.get("failed"), real["changed"]) == (sim.get("failed"), sim["changed"])
+
+
+# -- global scripts off, as Debian's shipped 7.0 configuration has it -----------------------------
+
+GLOBAL_OFF_CASES = {
+    "default Ping": execute("Ping", "Zabbix server"),
+    "server script": execute("Restart service", "host-001"),
+    "server script that fails": execute("Server failure", "host-002"),
+    "event script run by the server": execute("Event echo", event=0),
+    "agent script": execute("Echo host", "Zabbix server"),
+    "webhook": execute("Webhook throws", "host-001"),
+}
+GLOBAL_OFF_TASKS = [
+    ("default Ping", False, True, lambda s, auth: dict(auth, script_id="1", host="Zabbix server")),
+    ("server scripts", False, True, lambda s, auth: dict(auth, script="Restart service", menu_path="Linux",
+                                                         hosts=["host-001", "host-002"], fail_on_error=False)),
+    ("agent script", False, True, lambda s, auth: dict(auth, script="Echo host", host="Zabbix server")),
+]
+
+
+def _switch(*args):
+    switched = stack(*args, check=False)
+    assert switched.returncode == 0, switched.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def global_scripts_off(pairs):
+    """Answers and module results of both sides while the real 7.0 runs with the shipped EnableGlobalScripts=0."""
+    sides, sim = pairs("7.0"), pairs.simulators["7.0"]
+    sim.configure(enable_global_scripts=0)
+    try:
+        _switch("global-scripts", "shipped")
+        answers = dict((case, dict((name, send(side)) for name, side in sides.items()))
+                       for case, send in GLOBAL_OFF_CASES.items())
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            runs = dict((name, pool.submit(run_play, [
+                {"name": task, MODULE: args(sides[name], dict(operator, url=sides[name].url))}
+                for task, _check, _exact, args in GLOBAL_OFF_TASKS])) for name, operator in (
+                    ("real", OPERATOR), ("sim", SIM_OPERATOR)))
+            runs = dict((name, run.result()) for name, run in runs.items())
+    finally:
+        sim.configure(enable_global_scripts=1)
+        _switch("global-scripts", "on")
+    return answers, runs
+
+
+@pytest.mark.parametrize("case", sorted(GLOBAL_OFF_CASES))
+def test_raw_call_global_scripts_off(pairs, global_scripts_off, case):
+    answers, _runs = global_scripts_off
+    compare(answers[case], pairs("7.0"), exact=True)
+
+
+@pytest.mark.parametrize("task", [task for task, _check, _exact, _args in GLOBAL_OFF_TASKS])
+def test_module_run_global_scripts_off(pairs, global_scripts_off, task):
+    _answers, runs = global_scripts_off
+    sides = pairs("7.0")
+    real, sim = (normalise(runs[name][task], sides[name]) for name in ("real", "sim"))
+    assert "results" in real or "error" in real, real
+    assert real == sim
 
 
 # -- known differences ----------------------------------------------------------------------------
