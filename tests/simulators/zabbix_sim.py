@@ -1668,7 +1668,7 @@ class ZabbixSimulator(HttpSimulator):
 
     @property
     def config(self) -> dict:
-        """The settings: ``latency`` and ``slow_script_seconds``."""
+        """The settings: ``latency``, ``slow_script_seconds`` and ``enable_global_scripts``."""
         return self._backend.config.snapshot()
 
     def reset(self) -> None:
@@ -1680,7 +1680,7 @@ class ZabbixSimulator(HttpSimulator):
         return self._backend.sessions.clear()
 
     def configure(self, **changes) -> dict:
-        """Change ``latency`` and/or ``slow_script_seconds``; returns the settings."""
+        """Change ``latency``, ``slow_script_seconds`` and/or ``enable_global_scripts``; returns the settings."""
         return self._backend.config.update(changes)
 
     def new_session(self, username: str = "Admin") -> str:
