@@ -301,11 +301,12 @@ class Fixture:
         self.groupids[CANARY_GROUP] = self._group(CANARY_GROUP)
         self._operator()
         created = False
+        if self.stack.version == "7.0":
+            # before the hosts whose sync is waited for, so that the same sync brings it
+            created |= self._host(DEAD_AGENT, "Dead agent", [LINUX_SERVERS], agent=True, port="10099")
         for number, name in enumerate(FAN_OUT_HOSTS, 1):
             created |= self._host(name, "Host %03d" % number, [LINUX_SERVERS, CANARY_GROUP], agent=True)
         created |= self._host(NO_AGENT, "No agent", [LINUX_SERVERS], agent=False)
-        if self.stack.version == "7.0":
-            created |= self._host(DEAD_AGENT, "Dead agent", [LINUX_SERVERS], agent=True, port="10099")
         self.hostids["Zabbix server"] = SERVER_HOSTID
         for spec in scripts_of(self.stack):
             self._script(spec)
