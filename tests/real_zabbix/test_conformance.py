@@ -405,7 +405,10 @@ def token(side):
     return side.token
 
 
-HOST_001 = lambda s: {"output": ["host"], "hostids": [s.host("host-001")]}  # noqa: E731  pylint: disable=unnecessary-lambda-assignment
+def HOST_001(side):  # pylint: disable=invalid-name
+    """host.get parameters for host-001 of that side."""
+    return {"output": ["host"], "hostids": [side.host("host-001")]}
+
 
 # What only 7.0 has, from REAL-7.0.md: Bearer headers, API tokens for script.execute, manual input,
 # URL scripts and same-name scripts. name -> (request function, exact)

@@ -1113,8 +1113,8 @@ def test_70_objects_are_those_of_a_real_709(zbx, version):
     assert {"monitored_by", "proxy_groupid", "assigned_proxyid", "vendor_name"} <= set(host), version
     assert "lastaccess" not in host and "proxy_hostid" not in host
     assert set(host["groups"][0]) == {"groupid", "name", "flags", "uuid"}
-    assert snmp["interfaces"][0]["details"] == {"version": "2", "bulk": "1", "community": "public",
-                                                   "max_repetitions": "10"}
+    assert snmp["interfaces"][0]["details"] == {
+        "version": "2", "bulk": "1", "community": "public", "max_repetitions": "10"}
     # an output list is what comes back: no id added to selected host groups
     named = zbx.result("host.get", {"hostids": HOST_001, "output": ["host"], "selectGroups": ["name"]}, session)
     assert named[0]["groups"] == [{"name": "Linux servers"}, {"name": "Canary hosts"}]
