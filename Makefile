@@ -77,7 +77,7 @@ benchmark: venv link
 changelog-lint: venv
 	VENV=$(abspath $(VENV)) tests/docs/changelog_check.sh
 
-# The suites against a real Zabbix 6.0 (docs/real-zabbix.md): start the stack, run them, stop it even when they fail.
+# The suites against a real Zabbix 6.0 and 7.0 (docs/real-zabbix.md): start both, run them, stop them even when they fail.
 # The stack needs root; as another user, sudo is used for zabbix-stack.sh only.
 ZBX_SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: real-zabbix

@@ -225,9 +225,15 @@ def raw_fanout(api, scriptid, hostids, concurrency):
     return seconds
 
 
-def read_trappers():
+def stack_of(version):
+    """The state directory and the reload argument of the tests/real_zabbix server of that version."""
+    if version >= (7, 0):
+        return os.environ.get("ZBX70_STATE_DIR", "/tmp/scriptbridge-zabbix70"), "7.0"
+    return os.environ.get("ZBX_STATE_DIR", "/tmp/scriptbridge-zabbix"), "6.0"
+
+
+def read_trappers(state_dir):
     """StartTrappers of the tests/real_zabbix server: its config file, else ZBX_TRAPPERS."""
-    state_dir = os.environ.get("ZBX_STATE_DIR", "/tmp/scriptbridge-zabbix")
     try:
         with open(os.path.join(state_dir, "zabbix_server.conf")) as handle:
             match = re.search(r"^StartTrappers=(\d+)", handle.read(), re.M)
@@ -248,7 +254,12 @@ def real_runs(args, workdir, say):
     api = Api(args.real)
     version_text = api.open(args.real_username, args.real_password)
     credentials = {"zabbix_username": args.real_username, "zabbix_password": args.real_password}
-    trappers = args.real_trappers or read_trappers() or 5
+    state_dir, stack_version = stack_of(api.version)
+    reload_command = args.real_reload
+    if reload_command and reload_command.endswith("zabbix-stack.sh reload"):
+        # the stack script's reload asks the server of that version
+        reload_command += " " + stack_version
+    trappers = args.real_trappers or read_trappers(state_dir) or 5
     concurrency = args.real_concurrency or trappers
     sweep_n = max(args.real_sizes)
     say("real Zabbix %s at %s: %d trappers, concurrency %d" % (version_text, api.url, trappers, concurrency))
@@ -256,7 +267,7 @@ def real_runs(args, workdir, say):
     hosts = []
     try:
         groupid, scriptid, hosts, created = set_up(api, sweep_n, say)
-        wait_until_known(api, scriptid, hosts[-1][0], args.real_reload if created else None, say)
+        wait_until_known(api, scriptid, hosts[-1][0], reload_command if created else None, say)
         latency = call_latency(api, scriptid, hosts[0][0])
         real = {"settings": {"url": args.real, "version": version_text, "concurrency": concurrency, "trappers": trappers,
                              "latency": latency, "latency_samples": LATENCY_SAMPLES, "repeat": args.repeat,

@@ -21,7 +21,9 @@ GOAL_FLOOR = 1.3
 GOAL_SLOPE = 1.2
 GOAL_MEMORY = 1.5
 GOAL_START = 1.2
-SECTIONS = ("simulator", "real")
+SECTIONS = ("simulator", "real", "real70")
+# The sections of real servers: 6.x in "real", 7.x in "real70".
+REAL_SECTIONS = ("real", "real70")
 
 
 def _fit(points):
@@ -120,7 +122,8 @@ class Report:
     def __init__(self, data):
         self.data = data
         self.sim = Rows(data["simulator"]) if "simulator" in data else None
-        self.real = Rows(data["real"]) if "real" in data else None
+        self.reals = dict((key, Rows(data[key])) for key in REAL_SECTIONS if key in data)
+        self.real = self.reals.get("real")
 
     # -- verdicts -----------------------------------------------------------
 
@@ -181,12 +184,12 @@ class Report:
             lines.extend(_table(self.sim, markdown=False))
             lines.append("")
             lines.extend("%s  %s" % ("PASS" if ok else "FAIL", text) for text, ok in self.verdicts())
-        if self.real is not None:
+        for real in self.reals.values():
             lines.append("")
-            lines.append(_real_title(self.real))
-            lines.extend(_table(self.real, markdown=False))
-            lines.extend(_sweep_lines(self.real, markdown=False))
-            lines.extend(_queue_lines(self.real, markdown=False))
+            lines.append(_real_title(real))
+            lines.extend(_table(real, markdown=False))
+            lines.extend(_sweep_lines(real, markdown=False))
+            lines.extend(_queue_lines(real, markdown=False))
         return "\n".join(lines)
 
     # -- Markdown -----------------------------------------------------------
@@ -202,8 +205,8 @@ class Report:
             lines.extend(self._sim_markdown())
             raw = self.data["simulator"]
         else:
-            lines.extend(self._real_markdown())
-            raw = self.data["real"]
+            lines.extend(self._real_markdown(self.reals[section]))
+            raw = self.data[section]
         lines.append("")
         lines.append("<!-- data: %s -->" % _comment_json({"environment": env, "figures": raw}))
         return "\n".join(lines)
@@ -247,11 +250,12 @@ class Report:
                          % (fit["slope"] * 1000, fit["r2"], fit["intercept"]))
         return lines
 
-    def _real_markdown(self):
-        lines = [_real_title(self.real), ""]
-        lines.extend(_table(self.real, markdown=True))
-        lines.extend(_sweep_lines(self.real, markdown=True))
-        lines.extend(_queue_lines(self.real, markdown=True))
+    @staticmethod
+    def _real_markdown(real):
+        lines = [_real_title(real), ""]
+        lines.extend(_table(real, markdown=True))
+        lines.extend(_sweep_lines(real, markdown=True))
+        lines.extend(_queue_lines(real, markdown=True))
         return lines
 
 
@@ -386,17 +390,19 @@ def write_docs(report, docs):
         text = pattern.sub(lambda _m, s=section: "%s\n%s\n%s" % (begin, report.markdown(s), end), text)
     path.write_text(text)
     stored = read_sections(text)
-    plot(Path(docs) / "benchmarks.png", stored.get("simulator", {}).get("figures"), stored.get("real", {}).get("figures"))
+    plot(Path(docs) / "benchmarks.png", stored.get("simulator", {}).get("figures"), stored.get("real", {}).get("figures"),
+         stored.get("real70", {}).get("figures"))
 
 
-def plot(path, simulator, real):
+def plot(path, simulator, real, real70=None):
     """Time against N for A, B and the floor; one panel per data set."""
     import matplotlib  # pylint: disable=import-outside-toplevel
     matplotlib.use("Agg")
     import matplotlib.ticker  # pylint: disable=import-outside-toplevel
     import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
 
-    panels = [(name, Rows(data)) for name, data in (("simulator", simulator), ("real", real)) if data]
+    panels = [(name, Rows(data)) for name, data in (("simulator", simulator), ("real", real), ("real70", real70))
+              if data]
     fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.6), squeeze=False)
     for ax, (name, rows) in zip(axes[0], panels):
         ns = [r["n"] for r in rows.rows]

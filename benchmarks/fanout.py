@@ -170,7 +170,9 @@ def main(argv=None):
             data["simulator"] = simulator_runs(args, workdir)
         if args.real:
             import bench_real  # pylint: disable=import-outside-toplevel
-            data["real"] = bench_real.real_runs(args, workdir, say)
+            real = bench_real.real_runs(args, workdir, say)
+            # Zabbix 7.x figures have a section of their own beside the 6.x ones.
+            data["real70" if real["settings"]["version"].startswith("7.") else "real"] = real
     except BenchmarkError as exc:
         say("benchmark failed: %s" % exc)
         return 2

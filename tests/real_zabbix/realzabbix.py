@@ -1,4 +1,4 @@
-"""Helpers for the tests against a real Zabbix 6.0 started by ``zabbix-stack.sh``.
+"""Helpers for the tests against the real Zabbix 6.0 and 7.0 started by ``zabbix-stack.sh``.
 
 ``ZabbixApi`` speaks raw JSON-RPC (no collection code involved), ``Fixture``
 creates what the tests need on the server (hosts, scripts, a trapper item with
@@ -9,7 +9,8 @@ and the sessions opened in the database.
 
 The objects copy the simulator's fixture (tests/simulators/zabbix_sim.py):
 the same host names, script names, types, scopes, menu paths and outputs, so
-that the same calls can be compared against both.
+that the same calls can be compared against both. ``STACKS`` says where each
+version runs; everything that talks to a server takes its ``Stack``.
 """
 
 import json
@@ -19,6 +20,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import NamedTuple
 
 import requests
 
@@ -26,6 +28,29 @@ HERE = Path(__file__).resolve().parent
 STACK = HERE / "zabbix-stack.sh"
 STATE_DIR = Path(os.environ.get("ZBX_STATE_DIR", "/tmp/scriptbridge-zabbix"))
 URL = "http://127.0.0.1:%s" % os.environ.get("ZBX_PORT", "8580")
+Z70_ROOT = Path(os.environ.get("ZBX70_ROOT", "/opt/scriptbridge-zabbix70"))
+
+
+class Stack(NamedTuple):
+    """Where one Zabbix version of ``zabbix-stack.sh`` runs."""
+
+    version: str          # "6.0" or "7.0": the argument of zabbix-stack.sh
+    release: str          # what apiinfo.version answers
+    url: str
+    state_dir: Path
+    db_name: str
+    sender: str           # zabbix_sender of that version
+    server_port: str      # the server's trapper port
+
+
+STACKS = {
+    "6.0": Stack("6.0", "6.0.14", URL, STATE_DIR, "zabbix", "zabbix_sender", "10051"),
+    "7.0": Stack("7.0", "7.0.9", "http://127.0.0.1:%s" % os.environ.get("ZBX70_PORT", "8570"),
+                 Path(os.environ.get("ZBX70_STATE_DIR", "/tmp/scriptbridge-zabbix70")), "zabbix70",
+                 str(Z70_ROOT / "usr/bin/zabbix_sender"), os.environ.get("ZBX70_SERVER_PORT", "10151")),
+}
+# The shipped server configuration of the unpacked 7.0 packages.
+Z70_SHIPPED_SERVER_CONF = Z70_ROOT / "usr/share/zabbix-server-pgsql/zabbix_server.conf"
 ADMIN = {"username": "Admin", "password": "zabbix"}
 # The module runs as this user: as the simulator's "operator" (user role, group "Operators", every host
 # readable), with a password that the 6.0 password policy accepts and that is no word of the output
@@ -42,6 +67,8 @@ LINUX_SERVERS = "Linux servers"
 CANARY_GROUP = "Canary hosts"
 FAN_OUT_HOSTS = ["host-%03d" % n for n in range(1, 6)]
 NO_AGENT = "no-agent"
+# 7.0 only: a host whose agent interface is a closed port.
+DEAD_AGENT = "dead-agent"
 TOKEN_NAME = "scriptbridge tests"
 EXPIRED_TOKEN_NAME = "scriptbridge tests, expired"
 TRAP_KEY = "scriptbridge.trap"
@@ -89,6 +116,32 @@ SCRIPTS = (
     {"name": "Agent sleeps", "type": 0, "execute_on": 0, "scope": 2,
      "command": _record("sleeps") + "sleep 6; echo late"},
 )
+
+# The simulator's scripts that only 7.0 can hold: a second "Restart service" (same name, another menu
+# path: 6.0.15 and later), a URL script, and the two that take manual input. ``key`` is the name in
+# ``Fixture.scriptids`` where it is not the script's name.
+SCRIPTS_70 = (
+    {"name": "Restart service", "key": "Restart service/Windows", "type": 0, "execute_on": 1, "scope": 2,
+     "menu_path": "Windows", "command": _record("restart-windows") + "printf 'restart (Windows) on %s' '{HOST.HOST}'"},
+    {"name": "Open host page", "type": 6, "scope": 2,
+     "url": "https://zabbix.example.invalid/zabbix.php?action=host.view&hostid={HOST.ID}"},
+    {"name": "Ping count", "type": 0, "execute_on": 1, "scope": 2,
+     "command": _record("ping-count") + "ping -c {MANUALINPUT} -i 0.2 {HOST.CONN}",
+     "manualinput": 1, "manualinput_prompt": "Packet count", "manualinput_validator": "^[1-9][0-9]?$",
+     "manualinput_validator_type": 0, "manualinput_default_value": "3"},
+    {"name": "Service action", "type": 0, "execute_on": 1, "scope": 2,
+     "command": _record("service") + "printf 'service %s on %s' '{MANUALINPUT}' '{HOST.HOST}'",
+     "manualinput": 1, "manualinput_prompt": "Action", "manualinput_validator": "start,stop,restart",
+     "manualinput_validator_type": 1},
+    # Not in the simulator: a server script that fails after writing to both stdout and stderr.
+    {"name": "Server failure, stderr", "type": 0, "execute_on": 1, "scope": 2,
+     "command": _record("stderr") + 'echo "about to fail on {HOST.HOST}"; echo "on stderr" >&2; exit 1'},
+)
+
+
+def scripts_of(target):
+    """The fixture scripts a server of that version holds."""
+    return SCRIPTS + (SCRIPTS_70 if target.version == "7.0" else ())
 
 
 class ApiError(Exception):
@@ -184,12 +237,12 @@ def stack(*args, check=True):
     return subprocess.run([str(STACK)] + list(args), capture_output=True, text=True, timeout=600, check=check)
 
 
-def db_settings():
+def db_settings(target=STACKS["6.0"]):
     """The server's database settings from the stack's server configuration."""
-    settings = {"DBHost": "127.0.0.1", "DBPort": "5432", "DBName": "zabbix", "DBUser": "zabbix",
+    settings = {"DBHost": "127.0.0.1", "DBPort": "5432", "DBName": target.db_name, "DBUser": target.db_name,
                 "DBPassword": os.environ.get("ZBX_DB_PASSWORD", "zabbix")}
     try:
-        lines = (STATE_DIR / "zabbix_server.conf").read_text().splitlines()
+        lines = (target.state_dir / "zabbix_server.conf").read_text().splitlines()
     except OSError:
         # missing, or readable by root only: the stack's defaults
         lines = []
@@ -200,9 +253,9 @@ def db_settings():
     return settings
 
 
-def sql(query):
+def sql(query, target=STACKS["6.0"]):
     """Rows of a query on the Zabbix database, as lists of strings."""
-    db = db_settings()
+    db = db_settings(target)
     proc = subprocess.run(
         ["psql", "-X", "-q", "-At", "-F", "\t", "-h", db["DBHost"], "-p", db["DBPort"], "-U", db["DBUser"],
          "-d", db["DBName"], "-c", query],
@@ -222,8 +275,9 @@ def read_runs():
 class Fixture:
     """The objects the tests need on the real server; ``ensure`` is idempotent."""
 
-    def __init__(self, api):
+    def __init__(self, api, target=STACKS["6.0"]):
         self.api = api
+        self.stack = target
         self.session = None
         self.hostids = {}
         self.scriptids = {}
@@ -247,17 +301,21 @@ class Fixture:
         self.groupids[CANARY_GROUP] = self._group(CANARY_GROUP)
         self._operator()
         created = False
+        if self.stack.version == "7.0":
+            # before the hosts whose sync is waited for, so that the same sync brings it
+            created |= self._host(DEAD_AGENT, "Dead agent", [LINUX_SERVERS], agent=True, port="10099")
         for number, name in enumerate(FAN_OUT_HOSTS, 1):
             created |= self._host(name, "Host %03d" % number, [LINUX_SERVERS, CANARY_GROUP], agent=True)
         created |= self._host(NO_AGENT, "No agent", [LINUX_SERVERS], agent=False)
         self.hostids["Zabbix server"] = SERVER_HOSTID
-        for spec in SCRIPTS:
+        for spec in scripts_of(self.stack):
             self._script(spec)
         created |= self._trap_item()
         self.token = self._token(TOKEN_NAME)
         self.expired_token = self._token(EXPIRED_TOKEN_NAME, expires_at=int(time.time()) - 3600)
         if created:
-            wait_for_sync(self.api, self.session, [self.hostids[h] for h in FAN_OUT_HOSTS], self.scriptids["Agent exit code"])
+            wait_for_sync(self.api, self.session, [self.hostids[h] for h in FAN_OUT_HOSTS],
+                          self.scriptids["Agent exit code"], self.stack)
         self._raise_events()
         return self
 
@@ -284,9 +342,9 @@ class Fixture:
         else:
             self.call("user.create", dict(user, username=OPERATOR["username"]))
 
-    def _host(self, name, visible, groups, agent):
+    def _host(self, name, visible, groups, agent, port="10050"):  # pylint: disable=too-many-arguments,too-many-positional-arguments
         """Create the host unless one of that name with the same interface exists; True when created."""
-        interface = {"type": 1, "main": 1, "useip": 1, "ip": "127.0.0.1", "dns": "", "port": "10050"}
+        interface = {"type": 1, "main": 1, "useip": 1, "ip": "127.0.0.1", "dns": "", "port": port}
         if not agent:
             # An SNMP interface only; nothing polls it (the host has no items).
             interface = {"type": 2, "main": 1, "useip": 1, "ip": "127.0.0.1", "dns": "", "port": "161",
@@ -310,12 +368,14 @@ class Fixture:
         return True
 
     def _script(self, spec):
-        wanted = dict((k, v) for k, v in spec.items() if k != "group")
+        wanted = dict((k, v) for k, v in spec.items() if k not in ("group", "key"))
         wanted["groupid"] = self.groupids[spec["group"]] if "group" in spec else "0"
-        found = self.call("script.get", {"output": "extend", "filter": {"name": [spec["name"]]}})
+        key = spec.get("key", spec["name"])
+        found = [s for s in self.call("script.get", {"output": "extend", "filter": {"name": [spec["name"]]}})
+                 if s.get("menu_path", "") == spec.get("menu_path", s.get("menu_path", ""))]
         if found:
             script = found[0]
-            self.scriptids[spec["name"]] = script["scriptid"]
+            self.scriptids[key] = script["scriptid"]
             changes = dict((k, v) for k, v in wanted.items() if k != "parameters" and str(script.get(k)) != str(v))
             if spec.get("parameters") is not None and script.get("parameters") != spec["parameters"]:
                 changes["parameters"] = spec["parameters"]
@@ -323,7 +383,7 @@ class Fixture:
                 changes.pop("type", None)
                 self.call("script.update", dict(changes, scriptid=script["scriptid"], type=spec["type"]))
             return
-        self.scriptids[spec["name"]] = self.call("script.create", wanted)["scriptids"][0]
+        self.scriptids[key] = self.call("script.create", wanted)["scriptids"][0]
 
     def _trap_item(self):
         """A trapper item on host-001 with the two triggers of the fixture events; True when created."""
@@ -368,7 +428,7 @@ class Fixture:
                 return
             if time.monotonic() > deadline:
                 raise AssertionError("no problem events for the triggers %s after %d s" % (self.triggerids, timeout))
-            send_trap("host-001", TRAP_KEY, 5)
+            send_trap("host-001", TRAP_KEY, 5, self.stack)
             time.sleep(1)
 
     def _token(self, name, expires_at=0):
@@ -386,10 +446,11 @@ class Fixture:
         """Delete what ``ensure`` made (the triggers, item and events go with their host)."""
         session = self.session or self.api.login()
         self.session = session
-        hosts = self.call("host.get", {"output": ["hostid"], "filter": {"host": FAN_OUT_HOSTS + [NO_AGENT]}})
+        hosts = self.call("host.get", {"output": ["hostid"], "filter": {"host": FAN_OUT_HOSTS + [NO_AGENT, DEAD_AGENT]}})
         if hosts:
             self.call("host.delete", [h["hostid"] for h in hosts])
-        scripts = self.call("script.get", {"output": ["scriptid"], "filter": {"name": [s["name"] for s in SCRIPTS]}})
+        scripts = self.call("script.get", {"output": ["scriptid"],
+                                           "filter": {"name": [s["name"] for s in scripts_of(self.stack)]}})
         if scripts:
             self.call("script.delete", [s["scriptid"] for s in scripts])
         tokens = self.call("token.get", {"output": ["tokenid"], "filter": {"name": [TOKEN_NAME, EXPIRED_TOKEN_NAME]}})
@@ -408,23 +469,23 @@ class Fixture:
         self.session = None
 
 
-def send_trap(host, key, value):
+def send_trap(host, key, value, target=STACKS["6.0"]):
     """``zabbix_sender`` one value; returns its output (it fails while the item is not in the server's cache)."""
-    proc = subprocess.run(["zabbix_sender", "-z", "127.0.0.1", "-p", "10051", "-s", host, "-k", key, "-o", str(value)],
-                          capture_output=True, text=True, timeout=30, check=False)
+    proc = subprocess.run([target.sender, "-z", "127.0.0.1", "-p", target.server_port, "-s", host, "-k", key,
+                           "-o", str(value)], capture_output=True, text=True, timeout=30, check=False)
     return proc.stdout + proc.stderr
 
 
-def reload_config():
+def reload_config(target=STACKS["6.0"]):
     """Ask the server to load new hosts and items now (needs root); False when that was not possible."""
     if os.geteuid() != 0:
         return False
-    return stack("reload", check=False).returncode == 0
+    return stack("reload", target.version, check=False).returncode == 0
 
 
-def wait_for_sync(api, session, hostids, probe_scriptid, timeout=60):
+def wait_for_sync(api, session, hostids, probe_scriptid, target=STACKS["6.0"], timeout=60):  # pylint: disable=too-many-arguments,too-many-positional-arguments
     """Wait until the server knows every host (a config sync): the probe script runs on each of them."""
-    reload_config()
+    reload_config(target)
     deadline = time.monotonic() + timeout
     pending = list(hostids)
     last = None
@@ -438,7 +499,7 @@ def wait_for_sync(api, session, hostids, probe_scriptid, timeout=60):
             raise AssertionError("the server did not pick up host %s within %d s: %s" % (pending[0], timeout, last))
         time.sleep(0.5)
         if time.monotonic() + 5 < deadline and int(time.monotonic()) % 10 == 0:
-            reload_config()
+            reload_config(target)
 
 
 class Observer:
@@ -468,11 +529,10 @@ class Observer:
             "time_from": since, "filter": {"action": [AUDIT_LOGOUT, AUDIT_EXECUTE, AUDIT_LOGIN, AUDIT_FAILED_LOGIN]},
         }, self.fixture.session)
 
-    @staticmethod
-    def _session_ids():
+    def _session_ids(self):
         return set(row[0] for row in sql(
             "SELECT s.sessionid FROM sessions s JOIN users u ON u.userid = s.userid WHERE u.username = '%s'"
-            % OPERATOR["username"]))
+            % OPERATOR["username"], self.fixture.stack))
 
     def mark(self):
         self._since = int(time.time()) - 1
@@ -496,7 +556,8 @@ class Observer:
             })
         sessions = []
         for sessionid in sorted(self._session_ids() - self._sessions):
-            status, userid = sql("SELECT status, userid FROM sessions WHERE sessionid = '%s'" % sessionid)[0]
+            status, userid = sql("SELECT status, userid FROM sessions WHERE sessionid = '%s'" % sessionid,
+                                 self.fixture.stack)[0]
             check = self.api.call("user.checkAuthentication", {"sessionid": sessionid})
             sessions.append({"sessionid": sessionid, "status": status, "userid": userid,
                              "valid": bool(check.doc and "result" in check.doc)})

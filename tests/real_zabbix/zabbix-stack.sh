@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
 # Run a real Zabbix 6.0 stack (server, agent, PHP frontend, PostgreSQL) from the
-# Debian bookworm packages, without systemd and without a web server.
+# Debian bookworm packages, and beside it a real Zabbix 7.0 (server and PHP
+# frontend) from bookworm-backports, without systemd and without a web server.
+# The 7.0 packages are only downloaded and unpacked into their own directory;
+# the 7.0 server has its own database, ports and state directory, and uses the
+# 6.0 agent and PostgreSQL.
 #
-#   zabbix-stack.sh up       install what is missing, start everything, wait for the API
-#   zabbix-stack.sh down     stop what "up" started
-#   zabbix-stack.sh status   say what runs
-#   zabbix-stack.sh env      print export lines for ZABBIX_URL / ZABBIX_USERNAME / ZABBIX_PASSWORD
-#   zabbix-stack.sh reload   ask the server to reload its configuration cache now
+#   zabbix-stack.sh up [6.0|7.0]       install what is missing, start everything (or one version
+#                                      and what it needs), wait for the API
+#   zabbix-stack.sh down               stop what "up" started
+#   zabbix-stack.sh status             say what runs
+#   zabbix-stack.sh env [6.0|7.0]      print export lines for ZABBIX_URL / ZABBIX_USERNAME / ZABBIX_PASSWORD
+#   zabbix-stack.sh reload [6.0|7.0]   ask the server to reload its configuration cache now
+#   zabbix-stack.sh global-scripts on|off|shipped
+#                                      restart the 7.0 server with EnableGlobalScripts=1, =0, or the
+#                                      value of the shipped zabbix_server.conf, and wait until the
+#                                      frontend knows
+#   zabbix-stack.sh stop-server 7.0    stop the 7.0 server only (the frontend keeps answering)
 #
 # See docs/real-zabbix.md for the environment variables.
 set -euo pipefail
@@ -38,7 +48,28 @@ PACKAGES=(
     php8.2-cli php8.2-cgi php8.2-pgsql
     php8.2-mbstring php8.2-gd php8.2-bcmath php8.2-xml php8.2-ldap
     postgresql iputils-ping curl python3
+    # the two libraries the 7.0 server needs beyond what the 6.0 packages bring
+    libevent-extra-2.1-7 libevent-pthreads-2.1-7
 )
+
+# ---- Zabbix 7.0 (bookworm-backports), unpacked beside the installed 6.0 packages
+Z70_DEB_VERSION=1:7.0.9+dfsg-1~bpo12+1
+Z70_DEBS=(zabbix-server-pgsql zabbix-frontend-php zabbix-sender)
+Z70_APT_SOURCE="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${ZBX70_MIRROR:-http://deb.debian.org/debian} bookworm-backports main"
+Z70_ROOT=${ZBX70_ROOT:-/opt/scriptbridge-zabbix70}
+Z70_CACHE=${ZBX70_CACHE:-/var/cache/scriptbridge-zabbix70}
+Z70_STATE=${ZBX70_STATE_DIR:-/tmp/scriptbridge-zabbix70}
+Z70_FRONTEND_PORT=${ZBX70_PORT:-8570}
+Z70_SERVER_PORT=${ZBX70_SERVER_PORT:-10151}
+Z70_DB_NAME=zabbix70
+Z70_DB_USER=zabbix70
+Z70_URL="http://127.0.0.1:${Z70_FRONTEND_PORT}"
+Z70_SERVER_CONF="$Z70_STATE/zabbix_server.conf"
+Z70_SERVER_PID="$Z70_STATE/zabbix_server.pid"
+Z70_FRONTEND_PID="$Z70_STATE/frontend.pid"
+Z70_FRONTEND_PORT_FILE="$Z70_STATE/frontend.port"
+Z70_FRONTEND_CONF="$Z70_STATE/zabbix.conf.php"
+Z70_GLOBAL_SCRIPTS_FILE="$Z70_STATE/enable_global_scripts"
 
 SERVER_CONF="$STATE_DIR/zabbix_server.conf"
 AGENT_CONF="$STATE_DIR/zabbix_agentd.conf"
@@ -357,9 +388,9 @@ EOF
 
 # returns 0 when the server config changed
 write_server_conf() {
-    local extra=""
+    local extra=${SERVER_EXTRA:-}
     # 7.0+ servers refuse global scripts unless told otherwise; 6.0 does not know the option.
-    if grep -qa 'EnableGlobalScripts' /usr/sbin/zabbix_server; then
+    if [ -z "$extra" ] && grep -qa 'EnableGlobalScripts' /usr/sbin/zabbix_server; then
         extra="EnableGlobalScripts=1"
     fi
     write_if_changed "$SERVER_CONF" root:zabbix 640 <<EOF
@@ -549,36 +580,221 @@ wait_api() {
     done
 }
 
+# ---------------------------------------------------------------- Zabbix 7.0
+
+# apt-get with a private source list, list and archive directories: it sees
+# bookworm-backports, the system's apt configuration does not.
+apt70() {
+    apt-get -q -o Dir::Etc::SourceList="$Z70_CACHE/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+        -o Dir::State::Lists="$Z70_CACHE/lists" -o Dir::Cache::Archives="$Z70_CACHE/archives" \
+        -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o APT::Sandbox::User=root "$@"
+}
+
+# The .deb files of 7.0, downloaded once into $Z70_CACHE/debs.
+download_70() {
+    local p missing=() rc try
+    for p in "${Z70_DEBS[@]}"; do
+        compgen -G "$Z70_CACHE/debs/${p}_*7.0.9*.deb" >/dev/null || missing+=("$p=$Z70_DEB_VERSION")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "downloading Zabbix $Z70_DEB_VERSION from bookworm-backports: ${missing[*]%%=*}"
+    mkdir -p "$Z70_CACHE/lists/partial" "$Z70_CACHE/archives/partial" "$Z70_CACHE/debs"
+    printf '%s\n' "$Z70_APT_SOURCE" >"$Z70_CACHE/sources.list"
+    for try in 1 2 3; do
+        rc=0
+        { apt70 update && (cd "$Z70_CACHE/debs" && apt70 download "${missing[@]}"); } >&2 || rc=$?
+        [ "$rc" -eq 0 ] && return 0
+        log "downloading the 7.0 packages failed (exit $rc, try $try of 3)"
+        [ "$try" -lt 3 ] && sleep 10
+    done
+    die "cannot download the Zabbix 7.0 packages from bookworm-backports"
+}
+
+# Unpack the three packages into $Z70_ROOT (no dpkg database involved), and
+# point the frontend at its own configuration file: the Debian frontend
+# hard-codes /etc/zabbix/zabbix.conf.php, which is the 6.0 frontend's.
+unpack_70() {
+    local marker="$Z70_ROOT/.scriptbridge-unpacked" tmp deb
+    if [ -f "$marker" ] && [ "$(cat "$marker")" = "$Z70_DEB_VERSION $Z70_FRONTEND_CONF" ]; then
+        return 0
+    fi
+    download_70
+    log "unpacking Zabbix 7.0 into $Z70_ROOT"
+    tmp="$Z70_ROOT.new"
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    for deb in "$Z70_CACHE"/debs/*7.0.9*.deb; do
+        dpkg-deb -x "$deb" "$tmp"
+    done
+    sed -i "s|const CONFIG_FILE_PATH = '/etc/zabbix/zabbix.conf.php';|const CONFIG_FILE_PATH = '$Z70_FRONTEND_CONF';|" \
+        "$tmp/usr/share/zabbix/include/classes/core/CConfigFile.php"
+    grep -q "'$Z70_FRONTEND_CONF'" "$tmp/usr/share/zabbix/include/classes/core/CConfigFile.php" ||
+        die "cannot point the 7.0 frontend at $Z70_FRONTEND_CONF"
+    printf '%s %s\n' "$Z70_DEB_VERSION" "$Z70_FRONTEND_CONF" >"$tmp/.scriptbridge-unpacked"
+    rm -rf "$Z70_ROOT"
+    mv "$tmp" "$Z70_ROOT"
+}
+
+# EnableGlobalScripts of the 7.0 server: 1 unless "global-scripts" said otherwise since "up".
+global_scripts_70() {
+    local value=1
+    [ -s "$Z70_GLOBAL_SCRIPTS_FILE" ] && value=$(tr -dc '01' <"$Z70_GLOBAL_SCRIPTS_FILE")
+    printf '%s\n' "${value:-1}"
+}
+
+start_server_70() {
+    local changed=0
+    SERVER_CONF=$Z70_SERVER_CONF STATE_DIR=$Z70_STATE SERVER_PID=$Z70_SERVER_PID DB_NAME=$Z70_DB_NAME \
+        DB_USER=$Z70_DB_USER SERVER_PORT=$Z70_SERVER_PORT SERVER_EXTRA="EnableGlobalScripts=$(global_scripts_70)" \
+        write_server_conf && changed=1
+    STATE_DIR=$Z70_STATE start_daemon zabbix_server "$Z70_ROOT/usr/sbin/zabbix_server" "$Z70_SERVER_CONF" \
+        "$Z70_SERVER_PID" "$Z70_SERVER_PORT" "$changed"
+}
+
+wait_api_70() {
+    local deadline=$((SECONDS + UP_TIMEOUT)) msg last="" API="$Z70_URL/api_jsonrpc.php"
+    log "waiting for the 7.0 API and a successful script.execute of Ping on host $PING_HOSTID"
+    while :; do
+        pid_alive "$Z70_SERVER_PID" zabbix_server >/dev/null ||
+            { show_log "$Z70_STATE/zabbix_server.log"; die "the 7.0 zabbix_server stopped running"; }
+        pid_alive "$Z70_FRONTEND_PID" 'php*' >/dev/null ||
+            { show_log "$Z70_STATE/frontend.log"; die "the 7.0 frontend stopped running"; }
+        if msg=$(probe); then
+            log "7.0 API answers: Zabbix $msg, script.execute of Ping succeeded"
+            return 0
+        fi
+        [ "$msg" != "$last" ] && log "7.0 not ready yet ($((deadline - SECONDS)) s left): $msg"
+        last=$msg
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            show_log "$Z70_STATE/zabbix_server.log"
+            show_log "$Z70_STATE/frontend.log"
+            die "the 7.0 stack did not become ready within $UP_TIMEOUT s"
+        fi
+        sleep 1
+    done
+}
+
+up_70() {
+    local start=$SECONDS
+    unpack_70
+    mkdir -p "$Z70_STATE"
+    chown zabbix:zabbix "$Z70_STATE"
+    chmod 755 "$Z70_STATE"
+    DB_NAME=$Z70_DB_NAME DB_USER=$Z70_DB_USER SCHEMA_DIR="$Z70_ROOT/usr/share/zabbix-server-pgsql" \
+        STATE_DIR=$Z70_STATE setup_database
+    FRONTEND_CONF=$Z70_FRONTEND_CONF DB_NAME=$Z70_DB_NAME DB_USER=$Z70_DB_USER SERVER_PORT=$Z70_SERVER_PORT \
+        write_frontend_conf
+    # "up" always means global scripts on; "global-scripts" changes that until the next "up"
+    rm -f "$Z70_GLOBAL_SCRIPTS_FILE"
+    start_server_70
+    STATE_DIR=$Z70_STATE FRONTEND_PID=$Z70_FRONTEND_PID FRONTEND_PORT=$Z70_FRONTEND_PORT \
+        FRONTEND_PORT_FILE=$Z70_FRONTEND_PORT_FILE FRONTEND_DIR="$Z70_ROOT/usr/share/zabbix" start_frontend
+    wait_api_70
+    log "7.0 is up after $((SECONDS - start)) s; logs in $Z70_STATE"
+    echo "ZABBIX70_URL=$Z70_URL"
+}
+
+down_70() {
+    stop_pidfile "7.0 frontend" "$Z70_FRONTEND_PID" 'php*' 1
+    rm -f "$Z70_FRONTEND_PORT_FILE"
+    stop_pidfile "7.0 zabbix_server" "$Z70_SERVER_PID" zabbix_server 0
+    rm -f "$Z70_STATE"/zabbix_server_*.sock
+}
+
+# wait_global_scripts_70 0|1: until the frontend answers Ping as the setting says.
+# The frontend reads the setting from what the server writes into the database.
+wait_global_scripts_70() {
+    local want=$1 deadline=$((SECONDS + 120)) out sid API="$Z70_URL/api_jsonrpc.php"
+    local disabled='Global script execution on Zabbix server is disabled by server configuration.'
+    while :; do
+        out=$(rpc "{\"jsonrpc\":\"2.0\",\"method\":\"user.login\",\"params\":{\"username\":\"$API_USER\",\"password\":\"$API_PASSWORD\"},\"id\":1}" | json_result)
+        if [[ $out == ok* ]]; then
+            sid=${out#ok }
+            out=$(rpc "{\"jsonrpc\":\"2.0\",\"method\":\"script.execute\",\"params\":{\"scriptid\":\"$PING_SCRIPTID\",\"hostid\":\"$PING_HOSTID\"},\"auth\":\"$sid\",\"id\":2}" | json_result)
+            rpc "{\"jsonrpc\":\"2.0\",\"method\":\"user.logout\",\"params\":[],\"auth\":\"$sid\",\"id\":3}" >/dev/null || true
+            if [ "$want" = 0 ] && [[ $out == *"$disabled"* ]]; then
+                log "7.0 global scripts are off"
+                return 0
+            fi
+            if [ "$want" = 1 ] && [[ $out == ok* ]]; then
+                log "7.0 global scripts are on"
+                return 0
+            fi
+        fi
+        [ "$SECONDS" -ge "$deadline" ] && die "the 7.0 frontend does not see EnableGlobalScripts=$want: $out"
+        sleep 0.5
+    done
+}
+
+cmd_global_scripts() {
+    need_root global-scripts
+    local value
+    case "${1:-}" in
+        on) value=1 ;;
+        off) value=0 ;;
+        shipped)
+            value=$(sed -n 's/^EnableGlobalScripts=\([01]\)$/\1/p' "$Z70_ROOT/usr/share/zabbix-server-pgsql/zabbix_server.conf")
+            [ -n "$value" ] || value=1
+            log "the shipped zabbix_server.conf sets EnableGlobalScripts=$value"
+            ;;
+        *) die "usage: $0 global-scripts on|off|shipped" ;;
+    esac
+    pid_alive "$Z70_FRONTEND_PID" 'php*' >/dev/null || die "the 7.0 frontend does not run: run $0 up first"
+    pg_pick_cluster
+    echo "$value" >"$Z70_GLOBAL_SCRIPTS_FILE"
+    # (re)starts the server when the setting changed or it does not run
+    start_server_70
+    wait_global_scripts_70 "$value"
+}
+
+# Stop the 7.0 server only (its frontend keeps answering); "up" or "global-scripts" start it again.
+cmd_stop_server() {
+    need_root stop-server
+    [ "${1:-}" = 7.0 ] || die "usage: $0 stop-server 7.0"
+    stop_pidfile "7.0 zabbix_server" "$Z70_SERVER_PID" zabbix_server 0
+    rm -f "$Z70_STATE"/zabbix_server_*.sock
+}
+
 # ---------------------------------------------------------------- commands
 
 cmd_up() {
     need_root up
-    local start=$SECONDS changed
+    local start=$SECONDS changed which=${1:-all}
+    case $which in
+        all | 6.0 | 7.0) ;;
+        *) die "usage: $0 up [6.0|7.0]" ;;
+    esac
     install_packages
     id zabbix >/dev/null 2>&1 || die "the zabbix user is missing (package installation incomplete?)"
     mkdir -p "$STATE_DIR"
     chown zabbix:zabbix "$STATE_DIR"
     chmod 755 "$STATE_DIR"
     start_postgres
-    setup_database
-    write_frontend_conf
     check_ping
-
-    changed=0
-    write_server_conf && changed=1
-    start_daemon zabbix_server /usr/sbin/zabbix_server "$SERVER_CONF" "$SERVER_PID" "$SERVER_PORT" "$changed"
+    if [ "$which" != 7.0 ]; then
+        setup_database
+        write_frontend_conf
+        changed=0
+        write_server_conf && changed=1
+        start_daemon zabbix_server /usr/sbin/zabbix_server "$SERVER_CONF" "$SERVER_PID" "$SERVER_PORT" "$changed"
+    fi
+    # the agent serves both servers
     changed=0
     write_agent_conf && changed=1
     start_daemon zabbix_agentd /usr/sbin/zabbix_agentd "$AGENT_CONF" "$AGENT_PID" "$AGENT_PORT" "$changed"
-    start_frontend
-
-    wait_api
-    log "stack is up after $((SECONDS - start)) s; logs in $STATE_DIR"
-    echo "ZABBIX_URL=$URL"
+    if [ "$which" != 7.0 ]; then
+        start_frontend
+        wait_api
+        log "6.0 is up; logs in $STATE_DIR"
+        echo "ZABBIX_URL=$URL"
+    fi
+    [ "$which" = 6.0 ] || up_70
+    log "stack is up after $((SECONDS - start)) s"
 }
 
 cmd_down() {
     need_root down
+    down_70
     stop_pidfile frontend "$FRONTEND_PID" 'php*' 1
     rm -f "$FRONTEND_PORT_FILE"
     stop_pidfile zabbix_agentd "$AGENT_PID" zabbix_agentd 0
@@ -623,6 +839,23 @@ cmd_status() {
     else
         echo "api:           not answering"; rc=3
     fi
+    port=$Z70_FRONTEND_PORT
+    [ -s "$Z70_FRONTEND_PORT_FILE" ] && port=$(cat "$Z70_FRONTEND_PORT_FILE")
+    if pid=$(pid_alive "$Z70_FRONTEND_PID" 'php*'); then
+        echo "7.0 frontend:  running (pid $pid, http://127.0.0.1:$port)"
+    else
+        echo "7.0 frontend:  stopped"; rc=3
+    fi
+    if pid=$(pid_alive "$Z70_SERVER_PID" zabbix_server); then
+        echo "7.0 server:    running (pid $pid, port $Z70_SERVER_PORT, EnableGlobalScripts=$(global_scripts_70))"
+    else
+        echo "7.0 server:    stopped"; rc=3
+    fi
+    if v=$(API="http://127.0.0.1:$port/api_jsonrpc.php" api_version 2>/dev/null); then
+        echo "7.0 api:       Zabbix $v at http://127.0.0.1:$port"
+    else
+        echo "7.0 api:       not answering"; rc=3
+    fi
     return $rc
 }
 
@@ -630,24 +863,36 @@ cmd_status() {
 # next configuration sync; until then script.execute answers "Unknown host identifier.".
 cmd_reload() {
     need_root reload
+    if [ "${1:-6.0}" = 7.0 ]; then
+        pid_alive "$Z70_SERVER_PID" zabbix_server >/dev/null || die "the 7.0 zabbix_server does not run"
+        (cd / && env -i PATH="$CLEAN_PATH" "$Z70_ROOT/usr/sbin/zabbix_server" -c "$Z70_SERVER_CONF" \
+            -R config_cache_reload) >&2
+        return
+    fi
     pid_alive "$SERVER_PID" zabbix_server >/dev/null || die "zabbix_server does not run"
     (cd / && env -i PATH="$CLEAN_PATH" /usr/sbin/zabbix_server -c "$SERVER_CONF" -R config_cache_reload) >&2
 }
 
 cmd_env() {
-    echo "export ZABBIX_URL=$URL"
+    if [ "${1:-6.0}" = 7.0 ]; then
+        echo "export ZABBIX_URL=$Z70_URL"
+    else
+        echo "export ZABBIX_URL=$URL"
+    fi
     echo "export ZABBIX_USERNAME=$API_USER"
     echo "export ZABBIX_PASSWORD=$API_PASSWORD"
 }
 
 case "${1:-}" in
-    up) cmd_up ;;
+    up) cmd_up "${2:-all}" ;;
     down) cmd_down ;;
     status) cmd_status ;;
-    env) cmd_env ;;
-    reload) cmd_reload ;;
+    env) cmd_env "${2:-6.0}" ;;
+    reload) cmd_reload "${2:-6.0}" ;;
+    global-scripts) cmd_global_scripts "${2:-}" ;;
+    stop-server) cmd_stop_server "${2:-}" ;;
     *)
-        echo "usage: $0 up|down|status|env|reload" >&2
+        echo "usage: $0 up [6.0|7.0]|down|status|env [6.0|7.0]|reload [6.0|7.0]|global-scripts on|off|shipped|stop-server 7.0" >&2
         exit 2
         ;;
 esac

@@ -31,7 +31,9 @@ Versions
     6.0      6.0.14           as 5.4 (a Bearer header is ignored); the token bug
     6.4      6.4.0            ``Authorization: Bearer`` or body ``auth`` (the header wins);
                               ``user`` removed; URL scripts (type 6) exist, never executable
-    7.0      7.0.0            as 6.4 plus ``manualinput``; "without authorization header." texts
+    7.0      7.0.9            as 6.4 plus ``manualinput``; credentials sent to a method that takes
+                              none: "without authorization header." for a Bearer header, "without
+                              the "auth" parameter." for body ``auth``; API tokens run scripts
     7.2/7.4  7.2.0/7.4.0      header only: body ``auth`` is -32600 ``unexpected parameter "auth"``
     =======  ===============  ==============================================================
 
@@ -154,7 +156,10 @@ the shapes of ``base.py``)
     ``POST /_sim/reset``, ``POST /_sim/expire_sessions`` (``{"ok": true, "expired": N}``),
     ``POST /_sim/events`` (above; ``{"ok": true, "eventid": ...}``),
     ``POST /_sim/config`` with a JSON object of ``latency`` and/or ``slow_script_seconds``
-    (numbers >= 0); unknown keys or bad values answer 400.
+    (numbers >= 0) and/or ``enable_global_scripts`` (0 or 1, the server's ``EnableGlobalScripts``;
+    7.0+ only refuse scripts run by the server or a proxy when it is 0; default 1, as the
+    real-server stack runs it, although Debian's shipped 7.0 configuration sets 0); unknown
+    keys or bad values answer 400.
 
 Readings where the API facts are silent (from the frontend and server sources)
     - ``script.execute`` checks, in order: parameters; the event or host exists; the
@@ -226,7 +231,7 @@ VERSIONS = {
     "5.4": "5.4.0",
     "6.0": "6.0.14",
     "6.4": "6.4.0",
-    "7.0": "7.0.0",
+    "7.0": "7.0.9",
     "7.2": "7.2.0",
     "7.4": "7.4.0",
 }
@@ -268,7 +273,7 @@ _KNOWN_APIS = frozenset(
 _USERS = {
     "Admin": {
         "userid": "1", "username": "Admin", "name": "Zabbix", "surname": "Administrator",
-        "password": "zabbix", "type": 3, "roleid": "3", "usrgrpids": ("7",),
+        "password": "zabbix", "type": 3, "roleid": "3", "usrgrpids": ("7",), "gui_access": "1",
     },
     "operator": {
         "userid": "3", "username": "operator", "name": "Ops", "surname": "Operator",
@@ -481,19 +486,38 @@ class _Profile:
 
     @property
     def full_objects(self) -> bool:
-        """Hosts, interfaces and host groups carry every field a real 6.0.14 returns (checked against one)."""
-        return self.number == (6, 0)
+        """Hosts, interfaces and host groups carry every field a real 6.0.14 or 7.0.9 returns (checked against one)."""
+        return self.number in ((6, 0), (7, 0))
 
     @property
     def proxy_field(self) -> str:
         """Name of the host's proxy id field."""
         return "proxyid" if self.number >= (7, 0) else "proxy_hostid"
 
-    def without_auth_text(self, method: str) -> str:
-        """The -32602 text for credentials sent to a method that takes none."""
-        if self.number >= (7, 0):
+    def without_auth_text(self, method: str, in_header: bool) -> str:
+        """The -32602 text for credentials sent to a method that takes none.
+
+        7.0 words it after where the credential came from (a real 7.0.9: a Bearer
+        header, or body ``auth``); 7.2+ only has the header.
+        """
+        if self.number >= (7, 0) and (in_header or not self.body_auth):
             return f'The "{method}" method must be called without authorization header.'
         return f'The "{method}" method must be called without the "auth" parameter.'
+
+    @property
+    def user_fields_70(self) -> bool:
+        """User data carries the 7.0 fields (``userdirectoryid``, ``mfaid``, a session ``secret``...)."""
+        return self.number >= (7, 0)
+
+    @property
+    def login_unknown_user_code(self) -> int:
+        """The code of "Incorrect user name or password" for an unknown user: -32602 on a real 6.0.14, -32500 on 7.0.9."""
+        return -32500 if self.number == (7, 0) else -32602
+
+    @property
+    def checked_eventids(self) -> bool:
+        """``event.get`` validates ``eventids`` (a real 7.0.9 does, 6.0.14 does not)."""
+        return self.number == (7, 0)
 
     def script_fields(self) -> tuple:
         """Fields of a script object in this version."""
@@ -705,12 +729,14 @@ def _input_is_valid(value: str, validator: str, validator_type: str) -> bool:
 # Fixture
 
 
-def _interface(interfaceid: str, hostid: str, kind: str, ip: str, full: bool) -> dict:
+def _interface(interfaceid: str, hostid: str, kind: str, ip: str, profile: "_Profile") -> dict:
     port = {"1": "10050", "2": "161"}[kind]
     interface = {"interfaceid": interfaceid, "hostid": hostid, "main": "1", "type": kind, "useip": "1",
                  "ip": ip, "dns": "", "port": port, "available": "1" if kind == "1" else "0"}
-    if full:
+    if profile.full_objects:
         details = {"version": "2", "bulk": "1", "community": "public"} if kind == "2" else []
+        if kind == "2" and profile.number >= (7, 0):
+            details["max_repetitions"] = "10"
         interface.update({"error": "", "errors_from": "0", "disable_until": "0", "details": details})
     return interface
 
@@ -721,6 +747,13 @@ _HOST_FIELDS_60 = {
     "maintenanceid": "0", "maintenance_type": "0", "maintenance_from": "0", "templateid": "0",
     "tls_connect": "1", "tls_accept": "1", "tls_issuer": "", "tls_subject": "", "proxy_address": "",
     "auto_compress": "1", "custom_interfaces": "0", "uuid": "",
+}
+# ... and of a real 7.0.9.
+_HOST_FIELDS_70 = {
+    "ipmi_authtype": "-1", "ipmi_privilege": "2", "ipmi_username": "", "ipmi_password": "", "maintenanceid": "0",
+    "maintenance_type": "0", "maintenance_from": "0", "templateid": "0", "tls_connect": "1", "tls_accept": "1",
+    "tls_issuer": "", "tls_subject": "", "custom_interfaces": "0", "uuid": "", "vendor_name": "", "vendor_version": "",
+    "proxy_groupid": "0", "monitored_by": "0", "active_available": "0", "assigned_proxyid": "0",
 }
 _GROUP_UUIDS = {"2": "dc579cd7a1a34222933f24f52a68bcd8", "4": "6f6799aa69e844b4b3918f779f2abf08",
                 CANARY_GROUPID: "5d3a8f0ad83a4c1d9b2e1f04c6a7b9e2"}
@@ -745,6 +778,7 @@ class _Fixture:
 
     def __init__(self, profile: _Profile, host_count: int) -> None:
         self.full_objects = profile.full_objects
+        self.number = profile.number
         self.hosts = self._build_hosts(profile, host_count)
         self.hosts_by_id = {host["hostid"]: host for host in self.hosts}
         self.scripts = self._build_scripts(profile)
@@ -763,19 +797,19 @@ class _Fixture:
             if profile.number < (5, 4):
                 obj["available"] = "1" if interface["type"] == "1" else "0"
             if profile.full_objects:
-                obj.update(_HOST_FIELDS_60)
+                obj.update(_HOST_FIELDS_70 if profile.number >= (7, 0) else _HOST_FIELDS_60)
             return obj
 
         hosts = [host(ZABBIX_SERVER_HOSTID, "Zabbix server", "Zabbix server", ("4", CANARY_GROUPID),
-                      _interface("1", ZABBIX_SERVER_HOSTID, "1", "127.0.0.1", profile.full_objects))]
+                      _interface("1", ZABBIX_SERVER_HOSTID, "1", "127.0.0.1", profile))]
         hosts.append(host(NO_AGENT_HOSTID, "no-agent", "No agent", ("2",),
-                          _interface("2", NO_AGENT_HOSTID, "2", "10.255.0.1", profile.full_objects)))
+                          _interface("2", NO_AGENT_HOSTID, "2", "10.255.0.1", profile)))
         for number in range(1, count + 1):
             hostid = str(FIRST_HOSTID + number - 1)
             groups = ("2", CANARY_GROUPID) if number <= CANARY_HOSTS else ("2",)
             ip = f"10.{(number >> 16) & 255}.{(number >> 8) & 255}.{number & 255}"
             hosts.append(host(hostid, f"host-{number:0{width}d}", f"Host {number:0{width}d}", groups,
-                              _interface(str(100000 + number), hostid, "1", ip, profile.full_objects)))
+                              _interface(str(100000 + number), hostid, "1", ip, profile)))
         return sorted(hosts, key=lambda obj: int(obj["hostid"]))
 
     @staticmethod
@@ -818,9 +852,12 @@ class _Fixture:
         for groupid in host["_groups"]:
             group = {"groupid": groupid, "name": _GROUPS[groupid], "flags": "0"}
             if self.full_objects:
-                group.update({"internal": "0", "uuid": _GROUP_UUIDS[groupid]})
+                group["uuid"] = _GROUP_UUIDS[groupid]
+                if self.number < (7, 0):
+                    group["internal"] = "0"
             groups.append(group)
-        return [_project(group, output, ("groupid",)) for group in groups]
+        # 6.0.14 adds the id to any output list; 7.0.9 returns what was asked for.
+        return [_project(group, output, ("groupid",) if self.number < (7, 0) else ()) for group in groups]
 
 
 # ---------------------------------------------------------------------------
@@ -907,13 +944,20 @@ class _Sessions:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_id: dict[str, str] = {}
+        self._secrets: dict[str, str] = {}
 
     def open(self, username: str) -> str:
         """Start a session; returns its id."""
         sessionid = secrets.token_hex(16)
         with self._lock:
             self._by_id[sessionid] = username
+            self._secrets[sessionid] = secrets.token_hex(16)
         return sessionid
+
+    def secret(self, sessionid: str) -> str:
+        """The session's secret (7.0 user data shows it), 32 hex characters."""
+        with self._lock:
+            return self._secrets.setdefault(sessionid, secrets.token_hex(16))
 
     def lookup(self, sessionid: str) -> str | None:
         """The user name of a live session, or None."""
@@ -923,6 +967,7 @@ class _Sessions:
     def close(self, sessionid: str) -> bool:
         """End a session; False when it was not live."""
         with self._lock:
+            self._secrets.pop(sessionid, None)
             return self._by_id.pop(sessionid, None) is not None
 
     def clear(self) -> int:
@@ -930,6 +975,7 @@ class _Sessions:
         with self._lock:
             count = len(self._by_id)
             self._by_id.clear()
+            self._secrets.clear()
         return count
 
     def count(self) -> int:
@@ -1025,11 +1071,12 @@ class _Recorder:
 class _Config:
     """Settings that can change while the simulator runs."""
 
-    KEYS = ("latency", "slow_script_seconds")
+    KEYS = ("latency", "slow_script_seconds", "enable_global_scripts")
 
     def __init__(self, latency: float, slow_script_seconds: float) -> None:
         self._lock = threading.Lock()
-        self._initial = self._checked({"latency": latency, "slow_script_seconds": slow_script_seconds})
+        self._initial = self._checked({"latency": latency, "slow_script_seconds": slow_script_seconds,
+                                       "enable_global_scripts": 1})
         self._values = dict(self._initial)
 
     @classmethod
@@ -1040,6 +1087,12 @@ class _Config:
         for key, value in changes.items():
             if key not in cls.KEYS:
                 raise ValueError(f"unknown setting {key!r}; known: {', '.join(cls.KEYS)}")
+            if key == "enable_global_scripts":
+                # the server's EnableGlobalScripts (7.0+): 0 or 1
+                if value not in (0, 1):
+                    raise ValueError(f"{key} must be 0 or 1")
+                clean[key] = int(value)
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
                 raise ValueError(f"{key} must be a number >= 0")
             clean[key] = float(value)
@@ -1135,7 +1188,7 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
         self._recorder.method(method)
         credential = bearer if bearer is not None else (call.get("auth") if self._profile.body_auth else None)
         try:
-            result = self._invoke(method, call["params"], credential)
+            result = self._invoke(method, call["params"], credential, bearer is not None)
         except ApiError as error:
             return _error_doc(error.code, error.data, call["id"]) if "id" in call else None
         return {"jsonrpc": "2.0", "result": result, "id": call["id"]} if "id" in call else None
@@ -1156,7 +1209,7 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
                 return problem
         return None
 
-    def _invoke(self, method: str, params, credential):
+    def _invoke(self, method: str, params, credential, in_header: bool = False):
         entry = self._methods.get(method.lower())
         if entry is None:
             api, _unused, name = method.partition(".")
@@ -1166,7 +1219,7 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
         implementation, needs_auth = entry
         if not needs_auth:
             if credential is not None:
-                raise ApiError(-32602, self._profile.without_auth_text(method))
+                raise ApiError(-32602, self._profile.without_auth_text(method, in_header))
             return implementation(params, None)
         return implementation(params, self._authenticate(credential))
 
@@ -1197,8 +1250,16 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
                 "refresh": "30s", "theme": "default", "attempt_failed": "0", "attempt_ip": "",
                 "attempt_clock": "0", "rows_per_page": "50", "timezone": "default", "roleid": user["roleid"],
                 "type": user["type"], "userip": "127.0.0.1", "debug_mode": 0, "gui_access": 0}
+        if self._profile.user_fields_70:
+            # A real 7.0.9: the fields of 7.0 users, in its order, and the session's secret.
+            data["timezone"] = "system"
+            data = dict(data, userdirectoryid="0", ts_provisioned="0", debug_mode=0, deprovisioned=False,
+                        gui_access=user.get("gui_access", "0"), mfaid=0, auth_type=0, type=data.pop("type"),
+                        userip=data.pop("userip"))
         if sessionid is not None:
             data["sessionid"] = sessionid
+            if self._profile.user_fields_70:
+                data["secret"] = self._sessions.secret(sessionid)
         return data
 
     def _user_login(self, params, _caller):
@@ -1216,7 +1277,8 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
         user = _USERS.get(data[name_field])
         # The same text, but an unknown user is a parameter error and a wrong password a permission error.
         if user is None:
-            raise ApiError(-32602, "Incorrect user name or password or account is temporarily blocked.")
+            raise ApiError(profile.login_unknown_user_code,
+                           "Incorrect user name or password or account is temporarily blocked.")
         if user["password"] != data["password"]:
             raise ApiError(-32500, "Incorrect user name or password or account is temporarily blocked.")
         sessionid = self._sessions.open(user["username"])
@@ -1245,9 +1307,10 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
 
     def _user_logout(self, params, caller: _Caller) -> bool:
         _validate_object(params, {})
-        if caller.sessionid is None and self._profile.number == (6, 0):
-            # 6.0.14 looks the token up as a session id.
-            raise ApiError(-32500, 'Incorrect field "sessionid" name or value in where statement for table "sessions".')
+        if caller.sessionid is None and self._profile.number in ((6, 0), (7, 0)):
+            # 6.0.14 and 7.0.9 look the token up as a session id (7.0.9 as an internal error); it stays valid.
+            raise ApiError(-32500 if self._profile.number == (6, 0) else -32603,
+                           'Incorrect field "sessionid" name or value in where statement for table "sessions".')
         if caller.sessionid is None or not self._sessions.close(caller.sessionid):
             raise ApiError(-32602, "Cannot log out.")
         self._recorder.logout()
@@ -1296,6 +1359,8 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
 
     def _event_get(self, params, _caller):
         params = _get_params(params)
+        if self._profile.checked_eventids:
+            _check_ids(params.get("eventids"), "/eventids")
         # Every simulated event is a trigger event: source 0, object 0.
         if str(params.get("source", 0)) != "0" or str(params.get("object", 0)) != "0":
             return _finish_get([], params, "eventid")
@@ -1414,6 +1479,10 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
             if not _input_is_valid(manualinput, script["_manualinput_validator"],
                                    script["_manualinput_validator_type"]):
                 raise ApiError(-32500, "Provided script user input failed validation.")
+        if self._profile.manualinput and not self._config.get("enable_global_scripts") and script["type"] == "0" \
+                and script["execute_on"] in ("1", "2"):
+            # 7.0+: the frontend refuses commands for the server (or a proxy) when the server says so.
+            raise ApiError(-32500, "Global script execution on Zabbix server is disabled by server configuration.")
         return self._run(script, host, event, request, manualinput)
 
     def _run(self, script: dict, host: dict, event: dict | None, request: dict, manualinput: str | None) -> dict:
@@ -1599,7 +1668,7 @@ class ZabbixSimulator(HttpSimulator):
 
     @property
     def config(self) -> dict:
-        """The settings: ``latency`` and ``slow_script_seconds``."""
+        """The settings: ``latency``, ``slow_script_seconds`` and ``enable_global_scripts``."""
         return self._backend.config.snapshot()
 
     def reset(self) -> None:
@@ -1611,7 +1680,7 @@ class ZabbixSimulator(HttpSimulator):
         return self._backend.sessions.clear()
 
     def configure(self, **changes) -> dict:
-        """Change ``latency`` and/or ``slow_script_seconds``; returns the settings."""
+        """Change ``latency``, ``slow_script_seconds`` and/or ``enable_global_scripts``; returns the settings."""
         return self._backend.config.update(changes)
 
     def new_session(self, username: str = "Admin") -> str:

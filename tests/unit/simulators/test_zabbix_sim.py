@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -117,7 +118,7 @@ def fixture_zbx(sims, version):
 @pytest.mark.parametrize("version", ALL_VERSIONS)
 def test_apiinfo_version(zbx, version):
     """apiinfo.version answers the full version string of each simulated version."""
-    expected = {"5.0": "5.0.0", "5.4": "5.4.0", "6.0": "6.0.14", "6.4": "6.4.0", "7.0": "7.0.0",
+    expected = {"5.0": "5.0.0", "5.4": "5.4.0", "6.0": "6.0.14", "6.4": "6.4.0", "7.0": "7.0.9",
                 "7.2": "7.2.0", "7.4": "7.4.0"}[version]
     assert zbx.call("apiinfo.version", [])["result"] == expected
     assert zbx.call("apiinfo.version", {})["result"] == VERSIONS[version]
@@ -148,9 +149,14 @@ def test_login_failures(zbx, version):
     assert error_of(wrong) == (-32500, "Incorrect user name or password or account is temporarily blocked.")
     assert wrong["error"]["message"] == "Application error."
     unknown = zbx.call("user.login", {field: "nobody", "password": "zabbix"})
-    # As a real 6.0.14 answers: the same text, but a parameter error.
-    assert error_of(unknown) == (-32602, "Incorrect user name or password or account is temporarily blocked.")
-    assert unknown["error"]["message"] == "Invalid params."
+    if version == "7.0":
+        # As a real 7.0.9 answers: the same as a wrong password.
+        assert error_of(unknown) == (-32500, "Incorrect user name or password or account is temporarily blocked.")
+        assert unknown["error"]["message"] == "Application error."
+    else:
+        # As a real 6.0.14 answers: the same text, but a parameter error.
+        assert error_of(unknown) == (-32602, "Incorrect user name or password or account is temporarily blocked.")
+        assert unknown["error"]["message"] == "Invalid params."
     missing = zbx.call("user.login", {field: "Admin"})
     assert error_of(missing) == (-32602, 'Invalid parameter "/": the parameter "password" is missing.')
     assert missing["error"]["message"] == "Invalid params."
@@ -213,21 +219,23 @@ def test_header_wins_over_body(zbx, version):
 def test_methods_that_take_no_credentials(zbx, version):
     """apiinfo.version and user.login refuse credentials with the version's text."""
     session = zbx.login()
-    if number(version) >= (7, 0):
-        expected = 'The "apiinfo.version" method must be called without authorization header.'
-    else:
-        expected = 'The "apiinfo.version" method must be called without the "auth" parameter.'
+    header = 'The "apiinfo.version" method must be called without authorization header.'
+    body = 'The "apiinfo.version" method must be called without the "auth" parameter.'
+    # The way authed() sends credentials: body auth up to 7.0, a Bearer header from 7.2 on.
+    expected = header if number(version) >= (7, 2) else body
     answer = zbx.authed("apiinfo.version", [], session)
     assert error_of(answer) == (-32602, expected)
     login = zbx.authed("user.login", {"username": "Admin", "password": "zabbix"}, session)
     assert error_of(login) == (-32602, expected.replace("apiinfo.version", "user.login"))
     if number(version) >= (6, 4):
-        # A Bearer header counts as credentials once the version reads it.
-        assert error_of(zbx.call("apiinfo.version", [], bearer=session)) == (-32602, expected)
+        # A Bearer header counts as credentials once the version reads it; 7.0 names the header.
+        in_header = header if number(version) >= (7, 0) else body
+        assert error_of(zbx.call("apiinfo.version", [], bearer=session)) == (-32602, in_header)
     else:
         assert zbx.call("apiinfo.version", [], bearer=session)["result"] == VERSIONS[version]
     if version == "7.0":
-        assert error_of(zbx.call("apiinfo.version", [], auth=session)) == (-32602, expected)
+        # A real 7.0.9 answers body auth with the 6.x text.
+        assert error_of(zbx.call("apiinfo.version", [], auth=session)) == (-32602, body)
 
 
 @pytest.mark.parametrize("version", ALL_VERSIONS)
@@ -310,10 +318,13 @@ def test_logout_ends_the_session(zbx, version):
     assert error_of(zbx.authed("user.logout", [], session)) == (-32602, "Session terminated, re-login, please.")
     stats = zbx.sim.stats()
     assert (stats["logins"], stats["logouts"], stats["active_sessions"]) == (1, 1, 0)
-    if version == "6.0":
-        # A real 6.0.14 looks the token up as a session id.
+    if version in ("6.0", "7.0"):
+        # A real 6.0.14 and 7.0.9 look the token up as a session id (7.0.9: an internal error).
         assert error_of(zbx.authed("user.logout", [], API_TOKEN)) == (
-            -32500, 'Incorrect field "sessionid" name or value in where statement for table "sessions".')
+            -32500 if version == "6.0" else -32603,
+            'Incorrect field "sessionid" name or value in where statement for table "sessions".')
+        # and the token keeps working
+        assert "result" in zbx.authed("host.get", {"hostids": HOST_001}, API_TOKEN)
     elif version != "5.0":
         assert error_of(zbx.authed("user.logout", [], API_TOKEN)) == (-32602, "Cannot log out.")
 
@@ -920,7 +931,7 @@ def test_latency_from_the_constructor():
     """The constructor's latency slows every answer."""
     with ZabbixSimulator("7.0", latency=0.15, hosts=1) as sim:
         started = time.monotonic()
-        assert Client(sim).call("apiinfo.version", [])["result"] == "7.0.0"
+        assert Client(sim).call("apiinfo.version", [])["result"] == "7.0.9"
         assert time.monotonic() - started >= 0.15
 
 
@@ -962,10 +973,11 @@ def test_control_endpoints(zbx, version):
     assert json.loads(http_post(url + "/_sim/requests", None, method="GET")[2])["requests"][0]["body"]["method"] == "user.login"
     status, _unused, body = http_post(url + "/_sim/config", {"latency": 0.05, "slow_script_seconds": 0.1})
     assert status == 200
-    assert json.loads(body)["config"] == {"latency": 0.05, "slow_script_seconds": 0.1}
+    assert json.loads(body)["config"] == {"latency": 0.05, "slow_script_seconds": 0.1, "enable_global_scripts": 1}
     assert json.loads(http_post(url + "/_sim/config", None, method="GET")[2])["latency"] == 0.05
     assert http_post(url + "/_sim/config", {"faults": 1})[0] == 400
     assert http_post(url + "/_sim/config", {"latency": -1})[0] == 400
+    assert http_post(url + "/_sim/config", {"enable_global_scripts": 2})[0] == 400
     assert http_post(url + "/_sim/config", b"not json")[0] == 400
     status, _unused, body = http_post(url + "/_sim/expire_sessions", b"")
     assert (status, json.loads(body)) == (200, {"ok": True, "expired": 1})
@@ -975,7 +987,7 @@ def test_control_endpoints(zbx, version):
     stats = json.loads(http_post(url + "/_sim/stats", None, method="GET")[2])
     assert (stats["requests"], stats["methods"], stats["executions"]) == (0, {}, [])
     assert json.loads(http_post(url + "/_sim/config", None, method="GET")[2]) == {
-        "latency": 0.0, "slow_script_seconds": 2.0}
+        "latency": 0.0, "slow_script_seconds": 2.0, "enable_global_scripts": 1}
     assert http_post(url + "/_sim/nothing", None, method="GET")[0] == 404
 
 
@@ -1083,9 +1095,53 @@ def test_answers_as_a_real_60(zbx, version):
     assert version == "6.0"
 
 
-@pytest.mark.parametrize("version", ["7.0"])
+@pytest.mark.parametrize("version", ["6.4", "7.4"])
 def test_objects_outside_60_keep_their_fields(zbx, version):
-    """Only the 6.0 mode carries the fields checked against a real 6.0.14."""
+    """Only the 6.0 and 7.0 modes carry the fields checked against a real 6.0.14 and 7.0.9."""
     session = zbx.login()
     host = zbx.result("host.get", {"hostids": HOST_001, "selectGroups": "extend"}, session)[0]
     assert "tls_connect" not in host and set(host["groups"][0]) == {"groupid", "name", "flags"}, version
+
+
+@pytest.mark.parametrize("version", ["7.0"])
+def test_70_objects_are_those_of_a_real_709(zbx, version):
+    """7.0 hosts, interfaces, host groups and user data carry the fields a real 7.0.9 returns."""
+    session = zbx.login()
+    found = zbx.result("host.get", {"hostids": [HOST_001, "10500"], "selectGroups": "extend",
+                                    "selectInterfaces": "extend"}, session)
+    host, snmp = [dict((h["hostid"], h) for h in found)[hostid] for hostid in (HOST_001, "10500")]
+    assert {"monitored_by", "proxy_groupid", "assigned_proxyid", "vendor_name"} <= set(host), version
+    assert "lastaccess" not in host and "proxy_hostid" not in host
+    assert set(host["groups"][0]) == {"groupid", "name", "flags", "uuid"}
+    assert snmp["interfaces"][0]["details"] == {
+        "version": "2", "bulk": "1", "community": "public", "max_repetitions": "10"}
+    # an output list is what comes back: no id added to selected host groups
+    named = zbx.result("host.get", {"hostids": HOST_001, "output": ["host"], "selectGroups": ["name"]}, session)
+    assert named[0]["groups"] == [{"name": "Linux servers"}, {"name": "Canary hosts"}]
+    user = zbx.call("user.login", {"username": "Admin", "password": "zabbix", "userData": True})["result"]
+    assert (user["timezone"], user["gui_access"], user["deprovisioned"], user["mfaid"]) == ("system", "1", False, 0)
+    assert re.fullmatch(r"[0-9a-f]{32}", user["secret"]) and user["secret"] != user["sessionid"]
+    assert error_of(zbx.authed("event.get", {"eventids": ["abc"]}, session)) == (
+        -32602, 'Invalid parameter "/eventids/1": a number is expected.')
+
+
+@pytest.mark.parametrize("version", ["6.0", "7.0"])
+def test_global_scripts_disabled(zbx, version):
+    """EnableGlobalScripts=0 (7.0+): scripts run by the server or a proxy are refused, the others run."""
+    zbx.sim.configure(enable_global_scripts=0)
+    session = zbx.login()
+    disabled = (-32500, "Global script execution on Zabbix server is disabled by server configuration.")
+    for scriptid in ("1", "12", "17"):  # Ping (server/proxy), Server failure and Restart service (server)
+        answer = zbx.authed("script.execute", {"scriptid": scriptid, "hostid": HOST_001}, session)
+        if version == "7.0":
+            assert error_of(answer) == disabled, scriptid
+        else:
+            # 6.0 has no such setting: they run (Server failure fails by its exit status)
+            assert answer.get("error", {}).get("data") != disabled[1], scriptid
+    # the agent and webhooks are not global scripts run by the server
+    assert zbx.result("script.execute", {"scriptid": "10", "hostid": HOST_001}, session)["response"] == "success"
+    assert zbx.result("script.execute", {"scriptid": "13", "hostid": HOST_001}, session)["response"] == "success"
+    executed = [e["scriptid"] for e in zbx.sim.stats()["executions"]]
+    assert executed == (["10", "13"] if version == "7.0" else ["1", "12", "17", "10", "13"])
+    zbx.sim.configure(enable_global_scripts=1)
+    assert zbx.result("script.execute", {"scriptid": "1", "hostid": HOST_001}, session)["response"] == "success"
