@@ -36,7 +36,7 @@ import re
 import time
 import traceback
 
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     ActingRequestRefused,
@@ -340,14 +340,15 @@ class HttpTransport:
     def _fail(self, cls, message, **kwargs):
         return cls(self.redactor.scrub(message), **kwargs)
 
-    def request(self, method, url, payload=None, headers=None, params=None, content_type="application/json", acts=None):
+    def request(self, method, url, payload=None, headers=None, params=None, content_type="application/json", acts=None,
+                form=None):
         """Send one request and return an ``HttpResponse`` whatever its status.
 
         ``payload`` is serialised to JSON. Only failures that prove the server
         did nothing are retried (see the module docstring). ``acts`` says whether
         the request can make the server do something (default: any method but
         GET, HEAD, OPTIONS); a failure after sending such a request says that a
-        script may have run.
+        script may have run. ``form`` (a dict) is sent form-encoded instead.
         """
         acts = method.upper() not in SAFE_METHODS if acts is None else bool(acts)
         self.redactor.add(url_password(url))
@@ -362,6 +363,9 @@ class HttpTransport:
         if payload is not None:
             data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
             send_headers["Content-Type"] = content_type
+        elif form is not None:
+            data = urlencode(form).encode("ascii")
+            send_headers["Content-Type"] = "application/x-www-form-urlencoded"
         attempt = 0
         while True:
             attempt += 1

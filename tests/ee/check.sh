@@ -40,13 +40,15 @@ test -s "$out/de-context/_build/collections/scriptbridge-core.tar.gz"
 
 ansible-galaxy collection install --offline -p "$out/installed" "$out/collections/scriptbridge-core.tar.gz" >/dev/null
 ansible-builder introspect --sanitize "$out/installed" > "$out/introspect.txt"
-expected="$(grep -m 1 -v -e '^#' -e '^$' requirements.txt)"
-if ! grep -qF "$expected" "$out/introspect.txt"; then
-  cat "$out/introspect.txt" >&2
-  echo "ansible-builder introspect does not find '$expected' in the collection's meta/execution-environment.yml" >&2
-  exit 1
-fi
-echo "EE definition OK: $(basename "$tarball"), build context in $out/context, Python deps: $expected"
+expected="$(grep -v '^#' requirements.txt | grep -v '^$')"
+while read -r requirement; do
+  if ! grep -qF "$requirement" "$out/introspect.txt"; then
+    cat "$out/introspect.txt" >&2
+    echo "ansible-builder introspect does not find '$requirement' in the collection's meta/execution-environment.yml" >&2
+    exit 1
+  fi
+done <<< "$expected"
+echo "EE definition OK: $(basename "$tarball"), build context in $out/context, Python deps: $(echo $expected)"
 echo "DE definition OK: build context in $out/de-context"
 
 python -m pytest -q -p no:cacheprovider -W "ignore:This process:DeprecationWarning" tests/ee
