@@ -26,10 +26,13 @@ __metaclass__ = type
 import datetime
 import json
 
+from ansible.module_utils.basic import env_fallback
+
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     AuthError,
     HttpStatusError,
     NotFoundError,
+    OptionError,
     ProtocolError,
 )
 from ansible_collections.scriptbridge.core.plugins.module_utils._http import display_url
@@ -189,3 +192,75 @@ def refresh_access_token(transport, environment, client_id, client_secret, refre
         now = now or datetime.datetime.now(datetime.timezone.utc)
         expires = (now + datetime.timedelta(seconds=answer["expires_in"])).strftime("%Y-%m-%dT%H:%M:%SZ")
     return LoginResult(token.strip(), tenant=online.tenant_of_access_token(token), expires=expires)
+
+
+# -- the flows, from module options ------------------------------------------------------------------------------
+
+SYSTEM_USER = ("system_user_token", "private_key", "app_token", "tenant")
+REFRESH = ("client_id", "app_token", "refresh_token")
+
+
+def choose_flow(params):
+    """``system_user`` or ``refresh_token``: exactly one, complete; an error naming what is missing otherwise."""
+    system_user = [name for name in ("system_user_token", "private_key") if params.get(name)]
+    refresh = [name for name in ("client_id", "refresh_token") if params.get(name)]
+    if system_user and refresh:
+        raise OptionError("Give one way to log in: the system user (system_user_token, private_key, app_token, "
+                          "tenant) or a refresh token (client_id, refresh_token, app_token), not %s and %s together."
+                          % (", ".join(system_user), ", ".join(refresh)))
+    flow, needed = ("refresh_token", REFRESH) if refresh else ("system_user", SYSTEM_USER)
+    missing = [name for name in needed if not params.get(name)]
+    if missing:
+        raise OptionError("The %s login needs %s; missing: %s. They can also come from %s."
+                          % (flow.replace("_", " "), ", ".join(needed), ", ".join(missing),
+                             ", ".join("SUPEROFFICE_%s" % name.upper() for name in missing)))
+    return flow
+
+
+def login(params, transport):
+    """Log in as the options say; returns a ``LoginResult`` with the tenant's url when it can be known.
+
+    The system user flow asks the tenant status first (a tenant that is not
+    running is refused before any login) and takes the url from it. The refresh
+    flow asks it when the tenant is known (given, or named by the access token).
+    """
+    environment = params.get("environment")
+    if choose_flow(params) == "system_user":
+        status = tenant_status(transport, environment, params["tenant"])
+        result = system_user_login(transport, environment, status.tenant, params["system_user_token"],
+                                   params["private_key"], params["app_token"], params.get("login_certificate"))
+        result.url = status.url or result.url
+        return result
+    result = refresh_access_token(transport, environment, params["client_id"], params["app_token"],
+                                  params["refresh_token"])
+    tenant = params.get("tenant") or result.tenant
+    if tenant:
+        status = tenant_status(transport, environment, tenant)
+        result.tenant, result.url = status.tenant, status.url
+    return result
+
+
+def online_argument_spec():
+    """The Online options shared by every SuperOffice module; ``doc_fragments/superoffice_online.py`` documents them."""
+    return dict(
+        tenant=dict(type="str", fallback=(env_fallback, ["SUPEROFFICE_TENANT"])),
+        environment=dict(type="str", default=online.DEFAULT_ENVIRONMENT,
+                         fallback=(env_fallback, ["SUPEROFFICE_ENVIRONMENT"])),
+        system_user_token=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_SYSTEM_USER_TOKEN"])),
+        private_key=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_PRIVATE_KEY"])),
+        private_key_path=dict(type="path"),
+        login_certificate=dict(type="str"),
+    )
+
+
+def read_private_key_path(params):
+    """``params`` with ``private_key`` read from ``private_key_path`` when that is given."""
+    path = params.get("private_key_path")
+    if path:
+        try:
+            with open(path, "r", encoding="utf-8") as handle:
+                params["private_key"] = handle.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise OptionError("private_key_path %s cannot be read (%s): give the file of the application's RSA-XML "
+                              "or PEM key." % (path, getattr(exc, "strerror", None) or type(exc).__name__))
+    return params

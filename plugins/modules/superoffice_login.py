@@ -1,0 +1,175 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: scriptbridge.core contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: superoffice_login
+short_description: Log in to SuperOffice Online once, for the tasks that follow
+version_added: 0.2.0
+description:
+  - Logs in to SuperOffice Online without a person - with the tenant's system user, or with a refresh token - and
+    returns a ticket or access token that later tasks reuse through C(module_defaults), so that a play logs in once.
+  - B(System user.) Signs the tenant's O(system_user_token) with the application's O(private_key), exchanges it at
+    the environment's C(PartnerSystemUser/Authenticate), validates the returned JWT (RS256 only; signature against
+    the environment's published keys or O(login_certificate); issuer C(SuperOffice AS); audience C(spn:<serial>);
+    expiry) and returns its ticket. Each login creates a credentials record in the CRM; the ticket lives 6 hours
+    from its last use.
+  - B(Refresh token.) Exchanges O(refresh_token) for an access token (Bearer, one hour) at the environment's token
+    endpoint.
+  - Before the system user logs in, the tenant-status service is asked where the tenant lives; a tenant that is not
+    running is refused, naming its state. RV(url) is the address it gave.
+  - The ticket or token is never displayed, at any verbosity - the task's output is hidden as with C(no_log) - while
+    the registered variable keeps it.
+author:
+  - scriptbridge.core maintainers (@scriptbridge)
+extends_documentation_fragment:
+  - scriptbridge.core.superoffice_online
+  - scriptbridge.core.transport
+  - scriptbridge.core.attributes
+  - scriptbridge.core.attributes.ACTIONGROUP_SUPEROFFICE
+options:
+  app_token:
+    description:
+      - The application's client secret (application token) for this environment - sent as C(ApplicationToken) in
+        the system user login, and as C(client_secret) in the refresh-token flow.
+      - If not set, the value of the E(SUPEROFFICE_APP_TOKEN) environment variable is used.
+    type: str
+  client_id:
+    description:
+      - The application's client id (Application ID), for the refresh-token flow.
+      - If not set, the value of the E(SUPEROFFICE_CLIENT_ID) environment variable is used.
+    type: str
+  refresh_token:
+    description:
+      - A refresh token from the authorization-code flow; it lasts as long as the user's consent.
+      - If not set, the value of the E(SUPEROFFICE_REFRESH_TOKEN) environment variable is used.
+    type: str
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Logs in in check mode too (it changes nothing), so that the tasks after it can check what they would do.
+notes:
+  - Exactly one flow - the system user (O(system_user_token), O(private_key) or O(private_key_path), O(app_token),
+    O(tenant)) or the refresh token (O(client_id), O(app_token), O(refresh_token); O(tenant) to get RV(url)).
+  - It needs the Python libraries C(cryptography) and C(PyJWT) for the system user flow.
+  - RV(ignore:changed) is always false.
+requirements:
+  - cryptography
+  - PyJWT
+seealso:
+  - module: scriptbridge.core.superoffice_crmscript_execute
+  - module: scriptbridge.core.superoffice_event_handlers
+"""
+
+EXAMPLES = r"""
+- name: Log in as the tenant's system user
+  scriptbridge.core.superoffice_login:
+    tenant: Cust12345
+    environment: online
+    system_user_token: "{{ vault_system_user_token }}"
+    private_key: "{{ vault_private_key }}"
+    app_token: "{{ vault_client_secret }}"
+  register: login
+
+- name: Run scripts with the ticket
+  module_defaults:
+    group/scriptbridge.core.superoffice:
+      url: "{{ login.url }}"
+      ticket: "{{ login.ticket }}"
+      app_token: "{{ vault_client_secret }}"
+  block:
+    - name: Run a CRMScript
+      scriptbridge.core.superoffice_crmscript_execute:
+        include_id: nightly_cleanup
+
+- name: Refresh an access token (SUPEROFFICE_CLIENT_ID, SUPEROFFICE_APP_TOKEN, SUPEROFFICE_REFRESH_TOKEN set)
+  scriptbridge.core.superoffice_login:
+    tenant: Cust12345
+  register: login
+"""
+
+RETURN = r"""
+ticket:
+  description: The system user's ticket, for O(scriptbridge.core.superoffice_crmscript_execute#module:ticket). Never
+    displayed; the registered variable holds it.
+  returned: system user flow
+  type: str
+access_token:
+  description: The access token (Bearer), for O(scriptbridge.core.superoffice_crmscript_execute#module:access_token).
+    Never displayed; the registered variable holds it.
+  returned: refresh-token flow
+  type: str
+url:
+  description: The tenant's installation base, from the tenant-status service, usable as the C(url) option.
+  returned: when the tenant is known
+  type: str
+  sample: https://online2.superoffice.com/Cust12345
+tenant:
+  description: The tenant's context identifier.
+  returned: when known
+  type: str
+  sample: Cust12345
+expires:
+  description: When the access token expires (ISO 8601 UTC). A ticket has no fixed end - it lives 6 hours from its
+    last use.
+  returned: refresh-token flow, when the token endpoint tells
+  type: str
+  sample: "2026-03-04T06:06:07Z"
+error:
+  description: What went wrong - C(code), C(message), C(data), C(kind).
+  returned: failure
+  type: dict
+"""
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.scriptbridge.core.plugins.module_utils._http import HttpTransport, Redactor, transport_argument_spec
+from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_login import (
+    login,
+    online_argument_spec,
+    read_private_key_path,
+)
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_online import MissingLibraryError
+
+ARGUMENT_SPEC = dict(
+    app_token=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_APP_TOKEN"])),
+    client_id=dict(type="str", fallback=(env_fallback, ["SUPEROFFICE_CLIENT_ID"])),
+    refresh_token=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_REFRESH_TOKEN"])),
+)
+
+
+def run(module):
+    params = read_private_key_path(dict(module.params))
+    # A redactor of its own: it learns the minted ticket or token to mask it in errors, while the
+    # module's, which masks the whole result, must leave the credential in the result.
+    transport = HttpTransport(validate_certs=params["validate_certs"], ca_path=params.get("ca_path"),
+                              timeout=params["timeout"], pool_size=1, redactor=Redactor(module.no_log_values))
+    try:
+        result = login(params, transport)
+    except MissingLibraryError as exc:
+        module.fail_json(msg=missing_required_lib(exc.library), exception=exc.import_error)
+    finally:
+        transport.close()
+    key = "access_token" if params.get("refresh_token") else "ticket"
+    answer = dict((name, value) for name, value in (("url", result.url), ("tenant", result.tenant),
+                                                    ("expires", result.expires)) if value)
+    answer[key] = result.credential
+    answer["changed"] = False
+    return answer
+
+
+def main():
+    module = ScriptBridgeModule(ARGUMENT_SPEC, option_groups=[online_argument_spec, transport_argument_spec], supports_check_mode=True,
+                                mutually_exclusive=[("private_key", "private_key_path")])
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()
