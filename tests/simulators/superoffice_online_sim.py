@@ -39,7 +39,8 @@ is a list: each status call gives the next entry (the last one repeats), so a
 tenant can move between two calls.
 
 Records: ``count(endpoint)``, ``requests`` (method, path, endpoint, headers,
-body). Endpoint names: ``authenticate``, ``jwks``, ``metadata``, ``token``,
+body), ``issued`` (every JWT it signed), ``stats()``; control endpoints ``GET
+/_sim/stats`` and ``POST /_sim/reset`` as the other simulators have. Endpoint names: ``authenticate``, ``jwks``, ``metadata``, ``token``,
 ``state``, ``misdirected``, ``unknown``.
 """
 
@@ -145,6 +146,7 @@ class EnvironmentHost:  # pylint: disable=too-many-instance-attributes
         self.token_lifetime = token_lifetime
         self.tenants: dict[str, Tenant] = {}
         self.requests: list[dict] = []
+        self.issued: list[str] = []
         self._lock = threading.RLock()
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -219,6 +221,8 @@ class EnvironmentHost:  # pylint: disable=too-many-instance-attributes
         split = urlsplit(target)
         path = unquote(split.path).rstrip("/")
         query = dict(parse_qsl(split.query))
+        if path.startswith("/_sim/"):
+            return self._control(method, path[len("/_sim/"):])
         record = {"method": method, "path": path, "query": query, "headers": dict(headers),
                   "body": body.decode("utf-8", "replace"), "endpoint": "unknown", "time": time.time()}
         routes = (
@@ -244,6 +248,28 @@ class EnvironmentHost:  # pylint: disable=too-many-instance-attributes
         with self._lock:
             self.requests.append(record)
         return response
+
+    def stats(self) -> dict:
+        """What the environment host was asked, by endpoint, and the tokens it issued."""
+        with self._lock:
+            endpoints: dict[str, int] = {}
+            for request in self.requests:
+                endpoints[request["endpoint"]] = endpoints.get(request["endpoint"], 0) + 1
+            return {"environment": True, "endpoints": endpoints, "issued": list(self.issued),
+                    "signed": [json.loads(r["body"]).get("SignedSystemToken") for r in self.requests
+                               if r["endpoint"] == "authenticate" and r["body"].startswith("{")]}
+
+    def _control(self, method: str, action: str) -> so._Response:
+        """``GET /_sim/stats``; ``POST /_sim/reset`` forgets the records (tenants and faults stay)."""
+        if method == "GET" and action == "stats":
+            return _json(200, "OK", self.stats())
+        if method == "POST" and action == "reset":
+            with self._lock:
+                self.requests.clear()
+                for tenant in self.tenants.values():
+                    tenant.status_calls = 0
+            return _json(200, "OK", {"reset": True})
+        return _json(404, "Not Found", {"Message": f"No control endpoint {method} {action}"})
 
     def _authenticate(self, record: dict) -> so._Response:
         try:
@@ -300,7 +326,10 @@ class EnvironmentHost:  # pylint: disable=too-many-instance-attributes
         key = ISSUER_KEY if self.config["token_key"] == "issuer" else OTHER_KEY
         header = {"kid": "sim-1", "x5t": _x5t(ISSUER_KEY)}
         header.update(self.config["token_header"])
-        return jwt.encode(claims, key, algorithm="RS256", headers=header)
+        token = jwt.encode(claims, key, algorithm="RS256", headers=header)
+        with self._lock:
+            self.issued.append(token)
+        return token
 
     def _jwks(self, _record: dict) -> so._Response:
         entry = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(ISSUER_KEY.public_key()))
@@ -322,9 +351,11 @@ class EnvironmentHost:  # pylint: disable=too-many-instance-attributes
             return _json(401, "Unauthorized", {"error": "invalid_client"})
         if form.get("refresh_token") != REFRESH_TOKEN:
             return _json(400, "Bad Request", {"error": "invalid_grant"})
+        id_token = jwt.encode({"iss": self.url, "aud": CLIENT_ID}, ISSUER_KEY, algorithm="RS256")
+        with self._lock:
+            self.issued.append(id_token)
         return _json(200, "OK", {"token_type": "Bearer", "access_token": so.ACCESS_TOKEN, "expires_in": 3600,
-                                 "id_token": jwt.encode({"iss": self.url, "aud": CLIENT_ID}, ISSUER_KEY,
-                                                        algorithm="RS256")})
+                                 "id_token": id_token})
 
     def _state(self, context: str) -> so._Response:
         tenant = self.tenants.get(context.lower())
