@@ -39,7 +39,8 @@ is a list: each status call gives the next entry (the last one repeats), so a
 tenant can move between two calls.
 
 Records: ``count(endpoint)``, ``requests`` (method, path, endpoint, headers,
-body), ``issued`` (every JWT it signed), ``stats()``; control endpoints ``GET
+body), ``issued`` (every JWT it signed), ``signed`` (every signed system user
+token it received), ``stats()``; control endpoints ``GET
 /_sim/stats`` and ``POST /_sim/reset`` as the other simulators have. Endpoint names: ``authenticate``, ``jwks``, ``metadata``, ``token``,
 ``state``, ``misdirected``, ``unknown``.
 """
@@ -147,6 +148,7 @@ class EnvironmentHost:  # pylint: disable=too-many-instance-attributes
         self.tenants: dict[str, Tenant] = {}
         self.requests: list[dict] = []
         self.issued: list[str] = []
+        self.signed: list[str] = []
         self._lock = threading.RLock()
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -256,8 +258,7 @@ class EnvironmentHost:  # pylint: disable=too-many-instance-attributes
             for request in self.requests:
                 endpoints[request["endpoint"]] = endpoints.get(request["endpoint"], 0) + 1
             return {"environment": True, "endpoints": endpoints, "issued": list(self.issued),
-                    "signed": [json.loads(r["body"]).get("SignedSystemToken") for r in self.requests
-                               if r["endpoint"] == "authenticate" and r["body"].startswith("{")]}
+                    "signed": list(self.signed)}
 
     def _control(self, method: str, action: str) -> so._Response:
         """``GET /_sim/stats``; ``POST /_sim/reset`` forgets the records (tenants and faults stay)."""
@@ -276,6 +277,9 @@ class EnvironmentHost:  # pylint: disable=too-many-instance-attributes
             body = json.loads(record["body"])
         except ValueError:
             return _json(400, "Bad Request", {"Message": "The request is invalid."})
+        if isinstance(body, dict) and isinstance(body.get("SignedSystemToken"), str):
+            with self._lock:
+                self.signed.append(body["SignedSystemToken"])
         error = self._check_login(body if isinstance(body, dict) else {})
         if error:
             return _json(200, "OK", {"IsSuccessful": False, "Token": None, "ErrorMessage": error})
