@@ -14,10 +14,11 @@ import os
 
 import pytest
 
-from ansible_runner_helpers import run_play
-from simulators import superoffice_online_sim as env
-from simulators.faults import Fault, FaultProxy
-from simulators.superoffice_sim import ACCESS_TOKEN, APP_TOKEN, PASSWORD, TICKET, USERNAME, SuperOfficeSimulator
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_play
+from ansible_collections.scriptbridge.core.tests.simulators import superoffice_online_sim as env
+from ansible_collections.scriptbridge.core.tests.simulators.faults import Fault, FaultProxy
+from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import (
+    ACCESS_TOKEN, APP_TOKEN, PASSWORD, TICKET, USERNAME, SuperOfficeSimulator)
 
 LOGIN = "scriptbridge.core.superoffice_login"
 C = "scriptbridge.core.superoffice_crmscript_execute"
@@ -97,9 +98,10 @@ def the_tasks(host, bad_host, tenant, key_file):
 
 
 def run_everything(key_dir):
-    with SuperOfficeSimulator(mode="online") as tenant, SuperOfficeSimulator(mode="online") as moved, \
-            env.EnvironmentHost() as host, env.EnvironmentHost() as bad_host:
-        moved.configure(expected_host="127.0.0.1:%d" % moved.port)
+    # "moved" answers 421 to any Host but 127.0.0.1; bad_host signs its tokens with a key it does not publish.
+    with SuperOfficeSimulator(mode="online") as tenant, \
+            SuperOfficeSimulator(mode="online", expected_host="127.0.0.1") as moved, \
+            env.EnvironmentHost() as host, env.EnvironmentHost(token_key="other") as bad_host:
         proxy = FaultProxy(tenant.root_url, [Fault("status", status=401, path="/Execute", nth=1, body="")]).start()
         try:
             api = tenant.url + "/api"
@@ -110,7 +112,6 @@ def run_everything(key_dir):
                 if state != "Running":
                     host.add_tenant("Cust%d" % number, api, state=state)
             bad_host.add_tenant("Cust12345", api)
-            bad_host.configure(token_key="other")
             key_file = os.path.join(key_dir, "application.xml")
             with open(key_file, "w", encoding="utf-8") as handle:
                 handle.write(env.rsa_xml(env.APPLICATION_KEY))

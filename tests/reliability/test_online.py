@@ -24,11 +24,13 @@ import re
 
 import pytest
 
-from ansible_runner_helpers import run_play
-from reliability_helpers import CRMSCRIPT, EVENT_HANDLERS, no_traceback
-from simulators import superoffice_online_sim as env
-from simulators.faults import Fault, FaultProxy
-from simulators.superoffice_sim import ACCESS_TOKEN, APP_TOKEN, TICKET, SuperOfficeSimulator
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_play
+from ansible_collections.scriptbridge.core.tests.reliability.reliability_helpers import (
+    CRMSCRIPT, EVENT_HANDLERS, no_traceback)
+from ansible_collections.scriptbridge.core.tests.simulators import superoffice_online_sim as env
+from ansible_collections.scriptbridge.core.tests.simulators.faults import Fault, FaultProxy
+from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import (
+    ACCESS_TOKEN, APP_TOKEN, TICKET, SuperOfficeSimulator)
 
 LOGIN = "scriptbridge.core.superoffice_login"
 GROUP = "group/scriptbridge.core.superoffice"
@@ -58,11 +60,11 @@ FAULTS = {
 
 @pytest.fixture(scope="module")
 def runs():
+    refusal = "Denied: The tenant denied the application access (%s)" % APP_TOKEN
     with SuperOfficeSimulator(mode="online") as tenant, env.EnvironmentHost() as host, \
-            env.EnvironmentHost() as refusing:
+            env.EnvironmentHost(fail_login=refusal) as refusing:
         for sim in (host, refusing):
             sim.add_tenant("Cust12345", tenant.url + "/api", system_user_token=SYSTEM_USER_TOKEN)
-        refusing.configure(fail_login="Denied: The tenant denied the application access (%s)" % APP_TOKEN)
         proxies = {}
         tasks = []
         for name, (faults, down) in FAULTS.items():

@@ -44,7 +44,8 @@ from urllib.parse import urlsplit
 
 # Also right when run with ``python -m`` (``__name__`` is then ``__main__``).
 PACKAGE = __package__ or ""
-MODULES = {"zabbix": PACKAGE + ".zabbix_sim", "superoffice": PACKAGE + ".superoffice_sim"}
+MODULES = {"zabbix": PACKAGE + ".zabbix_sim", "superoffice": PACKAGE + ".superoffice_sim",
+           "superoffice_online": PACKAGE + ".superoffice_online_sim"}
 # The directory that holds ``ansible_collections``: one level up per part of the package name.
 IMPORT_ROOT = Path(os.path.abspath(__file__)).parents[len(PACKAGE.split("."))]
 START_TIMEOUT = 30.0
@@ -113,7 +114,7 @@ def end_process(pid: int) -> None:
 
 
 class SimulatorProcess:
-    """One simulator process: ``name`` is ``zabbix`` or ``superoffice``; ``args`` go to its command line.
+    """One simulator process: ``name`` is a key of ``MODULES``; ``args`` go to its command line.
 
     ``workdir`` holds ``NAME.url`` and ``NAME.log`` (default: a temporary directory,
     removed by ``stop()``); ``detach`` starts it in a session of its own, so that it

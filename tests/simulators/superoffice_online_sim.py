@@ -48,10 +48,10 @@ token it received), ``stats()``; control endpoints ``GET
 from __future__ import annotations
 
 import base64
+import copy
 import datetime
 import hashlib
 import json
-import os
 import sys
 import threading
 import time
@@ -65,8 +65,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from simulators import superoffice_sim as so  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.scriptbridge.core.tests.simulators import superoffice_sim as so
+from ansible_collections.scriptbridge.core.tests.simulators.base import (
+    HttpSimulator, Reply, Request, argument_parser, serve)
 
 CLAIM = "http://schemes.superoffice.net/identity/"
 ISSUER = "SuperOffice AS"
@@ -135,11 +136,18 @@ class Tenant:  # pylint: disable=too-few-public-methods
         return api
 
 
-class EnvironmentHost:  # pylint: disable=too-many-instance-attributes
-    """The environment host on a local port (``start()``/``stop()``, ``url``)."""
+class EnvironmentHost(HttpSimulator):  # pylint: disable=too-many-instance-attributes
+    """The environment host on a local port (``start()``/``stop()``, ``url``).
+
+    ``options`` (also for ``configure()``; ``reset()`` restores them): ``token_claims``,
+    ``token_header``, ``token_key``, ``fail_login``, ``latency``.
+    """
+
+    server_version = "Microsoft-IIS/10.0"
+    thread_name = "online-environment-sim"
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, app_token: str = so.APP_TOKEN,
-                 skew: int = 300, token_lifetime: int = 300):
+                 skew: int = 300, token_lifetime: int = 300, **options: Any):
         self.host = host
         self._requested_port = port
         self.app_token = app_token
@@ -150,61 +158,34 @@ class EnvironmentHost:  # pylint: disable=too-many-instance-attributes
         self.issued: list[str] = []
         self.signed: list[str] = []
         self._lock = threading.RLock()
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
+        self._initial_config = {"token_claims": {}, "token_header": {}, "token_key": "issuer", "fail_login": None,
+                                "latency": 0.0}
+        unknown = set(options) - set(self._initial_config)
+        if unknown:
+            raise TypeError(f"unknown options: {', '.join(sorted(unknown))}")
+        self._initial_config.update(options)
         self.config: dict[str, Any] = {}
         self.reset()
 
-    # -- lifecycle ---------------------------------------------------------------------------------------------
-
-    def start(self) -> EnvironmentHost:
-        self._server = so._Server((self.host, self._requested_port), so._Handler, self)  # pylint: disable=protected-access
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="online-env-sim", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-
-    def __enter__(self) -> EnvironmentHost:
-        return self.start()
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def connection_opened(self, sock: Any) -> None:
-        """Called by the HTTP layer."""
-
-    def connection_closed(self, sock: Any) -> None:
-        """Called by the HTTP layer."""
-
-    # -- configuration ------------------------------------------------------------------------------------------
+    # -- configuration and records -------------------------------------------------------------------------------
 
     def reset(self) -> None:
+        """Forget the records and restore the configuration; tenants stay, their moves start over."""
         with self._lock:
             self.requests.clear()
-            self.config = {"token_claims": {}, "token_header": {}, "token_key": "issuer", "fail_login": None}
+            self.config = copy.deepcopy(self._initial_config)
             for tenant in self.tenants.values():
                 tenant.status_calls = 0
 
-    def configure(self, **changes: Any) -> None:
+    def configure(self, **changes: Any) -> dict:
         unknown = set(changes) - set(self.config)
         if unknown:
             raise ValueError(f"unknown configuration keys: {', '.join(sorted(unknown))}")
+        if "token_key" in changes and changes["token_key"] not in ("issuer", "other"):
+            raise ValueError("token_key is issuer or other")
         with self._lock:
             self.config.update(changes)
+            return dict(self.config)
 
     def add_tenant(self, tenant: str, *apis: str, **options: Any) -> Tenant:
         """A tenant whose API lives at ``apis[0]`` (``http://host:port/Cust12345/api``), then the others."""
@@ -216,43 +197,8 @@ class EnvironmentHost:  # pylint: disable=too-many-instance-attributes
         with self._lock:
             return sum(1 for request in self.requests if request["endpoint"] == endpoint)
 
-    # -- requests -----------------------------------------------------------------------------------------------
-
-    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> so._Response:
-        """Answer one request (the HTTP layer calls this)."""
-        split = urlsplit(target)
-        path = unquote(split.path).rstrip("/")
-        query = dict(parse_qsl(split.query))
-        if path.startswith("/_sim/"):
-            return self._control(method, path[len("/_sim/"):])
-        record = {"method": method, "path": path, "query": query, "headers": dict(headers),
-                  "body": body.decode("utf-8", "replace"), "endpoint": "unknown", "time": time.time()}
-        routes = (
-            ("POST", "/login/api/partnersystemuser/authenticate", "authenticate", self._authenticate),
-            ("GET", "/login/.well-known/jwks", "jwks", self._jwks),
-            ("GET", "/login/.well-known/openid-configuration", "metadata", self._metadata),
-            ("POST", "/login/common/oauth/tokens", "token", self._token),
-        )
-        response = None
-        for verb, route, endpoint, operation in routes:
-            if path.lower() == route:
-                record["endpoint"] = endpoint
-                response = operation(record) if method == verb else _json(405, "Method Not Allowed", {})
-        if response is None and path.lower().startswith("/api/state/") and method == "GET":
-            record["endpoint"] = "state"
-            response = self._state(path.rsplit("/", 1)[-1])
-        if response is None and path.split("/")[1:2] and path.split("/")[1].lower() in self.tenants:
-            record["endpoint"] = "misdirected"
-            response = so._Response(421, "Misdirected Request", "Wrong subdomain used to access tenant",  # pylint: disable=protected-access
-                                    content_type="text/plain; charset=utf-8")
-        if response is None:
-            response = _json(404, "Not Found", {"Message": f"No HTTP resource was found for {path}."})
-        with self._lock:
-            self.requests.append(record)
-        return response
-
     def stats(self) -> dict:
-        """What the environment host was asked, by endpoint, and the tokens it issued."""
+        """What the environment host was asked, by endpoint; the tokens it issued and received."""
         with self._lock:
             endpoints: dict[str, int] = {}
             for request in self.requests:
@@ -260,19 +206,42 @@ class EnvironmentHost:  # pylint: disable=too-many-instance-attributes
             return {"environment": True, "endpoints": endpoints, "issued": list(self.issued),
                     "signed": list(self.signed)}
 
-    def _control(self, method: str, action: str) -> so._Response:
-        """``GET /_sim/stats``; ``POST /_sim/reset`` forgets the records (tenants and faults stay)."""
-        if method == "GET" and action == "stats":
-            return _json(200, "OK", self.stats())
-        if method == "POST" and action == "reset":
-            with self._lock:
-                self.requests.clear()
-                for tenant in self.tenants.values():
-                    tenant.status_calls = 0
-            return _json(200, "OK", {"reset": True})
-        return _json(404, "Not Found", {"Message": f"No control endpoint {method} {action}"})
+    # -- requests -----------------------------------------------------------------------------------------------
 
-    def _authenticate(self, record: dict) -> so._Response:
+    def answer(self, request: Request) -> Reply:
+        """Answer one API request (the HTTP layer calls this)."""
+        split = urlsplit(request.target)
+        path = unquote(split.path).rstrip("/")
+        record = {"method": request.method, "path": path, "query": dict(parse_qsl(split.query)),
+                  "headers": dict(request.headers), "body": request.body.decode("utf-8", "replace"),
+                  "endpoint": "unknown", "time": time.time()}
+        response = self._route(request.method, path, record)
+        with self._lock:
+            self.requests.append(record)
+        return response
+
+    def _route(self, method: str, path: str, record: dict) -> Reply:
+        routes = (
+            ("POST", "/login/api/partnersystemuser/authenticate", "authenticate", self._authenticate),
+            ("GET", "/login/.well-known/jwks", "jwks", self._jwks),
+            ("GET", "/login/.well-known/openid-configuration", "metadata", self._metadata),
+            ("POST", "/login/common/oauth/tokens", "token", self._token),
+        )
+        for verb, route, endpoint, operation in routes:
+            if path.lower() == route:
+                record["endpoint"] = endpoint
+                return operation(record) if method == verb else _json(405, "Method Not Allowed", {})
+        if path.lower().startswith("/api/state/") and method == "GET":
+            record["endpoint"] = "state"
+            return self._state(path.rsplit("/", 1)[-1])
+        segments = path.split("/")
+        if len(segments) > 1 and segments[1].lower() in self.tenants:
+            record["endpoint"] = "misdirected"
+            return Reply(421, "text/plain; charset=utf-8", b"Wrong subdomain used to access tenant", (),
+                         "Misdirected Request")
+        return _json(404, "Not Found", {"Message": f"No HTTP resource was found for {path}."})
+
+    def _authenticate(self, record: dict) -> Reply:
         try:
             body = json.loads(record["body"])
         except ValueError:
@@ -335,19 +304,20 @@ class EnvironmentHost:  # pylint: disable=too-many-instance-attributes
             self.issued.append(token)
         return token
 
-    def _jwks(self, _record: dict) -> so._Response:
+    def _jwks(self, _record: dict) -> Reply:
         entry = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(ISSUER_KEY.public_key()))
         entry.update(kid="sim-1", x5t=_x5t(ISSUER_KEY), use="sig", alg="RS256")
         return _json(200, "OK", {"keys": [entry]})
 
-    def _metadata(self, _record: dict) -> so._Response:
+    def _metadata(self, _record: dict) -> Reply:
         return _json(200, "OK", {"issuer": self.url, "jwks_uri": self.url + "/login/.well-known/jwks",
                                  "token_endpoint": self.url + "/login/common/oauth/tokens",
                                  "id_token_signing_alg_values_supported": ["RS256"]})
 
-    def _token(self, record: dict) -> so._Response:
+    def _token(self, record: dict) -> Reply:
         form = dict(record["query"])
-        if "x-www-form-urlencoded" in (so._lookup_header(record["headers"], "Content-Type") or ""):  # pylint: disable=protected-access
+        content_type = next((v for k, v in record["headers"].items() if k.lower() == "content-type"), "")
+        if "x-www-form-urlencoded" in content_type:
             form.update(parse_qsl(record["body"]))
         if form.get("grant_type") != "refresh_token" or not form.get("refresh_token"):
             return _json(400, "Bad Request", {"error": "invalid_request"})
@@ -361,7 +331,7 @@ class EnvironmentHost:  # pylint: disable=too-many-instance-attributes
         return _json(200, "OK", {"token_type": "Bearer", "access_token": so.ACCESS_TOKEN, "expires_in": 3600,
                                  "id_token": id_token})
 
-    def _state(self, context: str) -> so._Response:
+    def _state(self, context: str) -> Reply:
         tenant = self.tenants.get(context.lower())
         if tenant is None:
             return _json(200, "OK", {"ContextIdentifier": context, "Endpoint": None, "State": "Unknown",
@@ -374,5 +344,28 @@ class EnvironmentHost:  # pylint: disable=too-many-instance-attributes
             "Api": api, "Version": "Release_11.10_2026.02.24-02"})
 
 
-def _json(status: int, reason: str, payload: Any) -> so._Response:
-    return so._Response(status, reason, payload)  # pylint: disable=protected-access
+def _json(status: int, reason: str, payload: Any) -> Reply:
+    return Reply(status, "application/json; charset=utf-8", json.dumps(payload).encode("utf-8"), (), reason)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve one tenant (``--tenant``, its API at ``--api``) until SIGTERM or SIGINT.
+
+    ``--key-file`` receives the application's private key (RSA-XML), which the modules need.
+    """
+    parser = argument_parser("SuperOffice Online environment host simulator")
+    parser.add_argument("--tenant", default="Cust12345")
+    parser.add_argument("--api", required=True, help="the tenant's API base, e.g. http://127.0.0.1:8081/Cust12345/api")
+    parser.add_argument("--state", default="Running", choices=sorted(STATES))
+    parser.add_argument("--key-file", help="write the application's private key (RSA-XML) here")
+    args = parser.parse_args(argv)
+    host = EnvironmentHost(host=args.host, port=args.port, latency=args.latency)
+    host.add_tenant(args.tenant, args.api, state=args.state)
+    if args.key_file:
+        with open(args.key_file, "w", encoding="utf-8") as handle:
+            handle.write(rsa_xml(APPLICATION_KEY))
+    return serve(host, "SUPEROFFICE_ENVIRONMENT_SIM_URL", args.port_file)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,8 +9,9 @@ import requests
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from simulators import superoffice_online_sim as env
-from simulators import superoffice_sim as so
+from ansible_collections.scriptbridge.core.tests.simulators import superoffice_online_sim as env
+from ansible_collections.scriptbridge.core.tests.simulators import superoffice_sim as so
+from ansible_collections.scriptbridge.core.tests.simulators.launcher import SimulatorProcess
 
 C = env.CLAIM
 
@@ -118,3 +119,22 @@ def test_faults_on_request_change_the_token(host):
     assert claims["iss"] == "someone" and C + "ticket" not in claims
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(token, env.ISSUER_KEY.public_key(), algorithms=["RS256"], options={"verify_aud": False})
+
+
+def test_control_endpoints_of_the_shared_base(host):
+    authenticate(host)
+    stats = requests.get(host.url + "/_sim/stats", timeout=5).json()
+    assert stats["endpoints"] == {"authenticate": 1} and len(stats["issued"]) == 1 and len(stats["signed"]) == 1
+    host.configure(fail_login="Denied")
+    assert requests.post(host.url + "/_sim/reset", json={}, timeout=5).json()["ok"] is True
+    assert requests.get(host.url + "/_sim/stats", timeout=5).json()["endpoints"] == {}
+    assert authenticate(host).json()["IsSuccessful"] is True
+
+
+def test_runs_as_a_process_with_its_key_in_a_file(tmp_path):
+    key_file = tmp_path / "application.xml"
+    with SimulatorProcess("superoffice_online", "--api", "http://127.0.0.1:1/Cust7/api", "--tenant", "Cust7",
+                          "--key-file", str(key_file)) as process:
+        state = requests.get(process.url + "/api/state/Cust7", timeout=5).json()
+        assert state["State"] == "Running" and state["Api"] == "http://127.0.0.1:1/Cust7/api"
+        assert key_file.read_text().startswith("<RSAKeyValue><Modulus>")
