@@ -74,9 +74,13 @@ def task_results(runner):
 def test_the_tarball_carries_the_collection_and_its_ee_metadata(installed):
     collection = installed / "ansible_collections" / "scriptbridge" / "core"
     assert (collection / "meta" / "execution-environment.yml").is_file()
-    assert (collection / "requirements.txt").read_text().count("requests") == 1
+    requirements = (collection / "requirements.txt").read_text()
+    assert requirements.count("requests") == 1
+    assert "cryptography" in requirements and "PyJWT" in requirements
+    assert (collection / "plugins" / "action" / "superoffice_login.py").is_file()
     modules = sorted(p.name for p in (collection / "plugins" / "modules").glob("*.py"))
-    assert modules == ["superoffice_crmscript_execute.py", "superoffice_event_handlers.py", "zabbix_script_execute.py"]
+    assert modules == ["superoffice_crmscript_execute.py", "superoffice_event_handlers.py", "superoffice_login.py",
+                       "zabbix_script_execute.py"]
 
 
 def test_the_job_succeeds(job):
