@@ -26,7 +26,7 @@ import binascii
 import datetime
 import re
 import traceback
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 from urllib.parse import urlsplit, urlunsplit
 

@@ -13,8 +13,8 @@ minted for the tenant's system user (``system_user_token`` and ``private_key``).
 Two answers are known to mean that nothing was processed, and each leads to one
 more attempt of the same request:
 
-* 421 Misdirected Request, when the address came from the tenant status: the
-  tenant moved; its status is asked once more.
+* 421 Misdirected Request, when the address came from the tenant status (no
+  ``url`` was given): the tenant moved; its status is asked once more.
 * 401 Unauthorized, when the module minted the ticket: one new login.
 
 A 401 on a ticket the user gave is not repeated; the message says how to get a
@@ -42,13 +42,15 @@ class OnlineSuperOfficeClient(SuperOfficeClient):
         arguments["redactor"] = arguments.get("redactor") or Redactor()
         self._arguments = arguments
         self._tenant = tenant
+        # The address comes from the tenant status unless a url was given (which then wins).
+        self._discovered = url is None
         self._environment = environment
         self._system_user = (system_user_token, private_key, login_certificate) if system_user_token else None
         self._service = HttpTransport(validate_certs=arguments.get("validate_certs", True),
                                       ca_path=arguments.get("ca_path"), timeout=arguments.get("timeout"), pool_size=1,
                                       redactor=arguments["redactor"])
         try:
-            url = self._discover() if tenant else url
+            url = self._discover() if self._discovered else url
             if self._system_user:
                 arguments["ticket"] = self._mint()
             super(OnlineSuperOfficeClient, self).__init__(url, **arguments)
@@ -75,7 +77,7 @@ class OnlineSuperOfficeClient(SuperOfficeClient):
 
     def _recovered(self, error):
         """Whether ``error`` was a 421 or 401 that one new status call or login can cure (and it was done)."""
-        if error.status == 421 and self._tenant:
+        if error.status == 421 and self._discovered:
             self._reopen(self._discover())
             return True
         if error.status == 401 and self._system_user:

@@ -48,7 +48,7 @@ while read -r requirement; do
     exit 1
   fi
 done <<< "$expected"
-echo "EE definition OK: $(basename "$tarball"), build context in $out/context, Python deps: $(echo $expected)"
+echo "EE definition OK: $(basename "$tarball"), build context in $out/context, Python deps: ${expected//$'\n'/ }"
 echo "DE definition OK: build context in $out/de-context"
 
 python -m pytest -q -p no:cacheprovider -W "ignore:This process:DeprecationWarning" tests/ee

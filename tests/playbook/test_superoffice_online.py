@@ -50,8 +50,8 @@ def the_tasks(host, bad_host, tenant, key_file):
             "url": "{{ login.url }}", "ticket": "{{ login.ticket }}", "app_token": APP_TOKEN}}, "block": [
             task("script with the login's ticket", C, {"script_id": 1, "parameters": {"name": "Online"}}),
             task("script by name with the login's ticket", C, {"name": "Hello"}),
-            task("event handlers with the login's ticket", E, {"event_type": "TicketSave",
-                                                              "input_values": {"ticket.id": "42"}}),
+            task("event handlers with the login's ticket", E,
+                 {"event_type": "TicketSave", "input_values": {"ticket.id": "42"}}),
             task("check mode with the login's ticket", C, {"script_id": 1}, check_mode=True),
         ]},
         task("login with the key in a file", LOGIN, dict(system_user(host), private_key=None,

@@ -100,8 +100,8 @@ def secret_tasks(host, tenant):
         {"name": "refresh", LOGIN: {"client_id": env.CLIENT_ID, "app_token": APP_TOKEN,
                                     "refresh_token": env.REFRESH_TOKEN, "environment": host.url},
          "register": "refreshed"},
-        {"name": "script with the access token", CRMSCRIPT: {"url": "{{ refreshed.url }}", "script_id": 1,
-                                                            "access_token": "{{ refreshed.access_token }}"}},
+        {"name": "script with the access token",
+         CRMSCRIPT: {"url": "{{ refreshed.url }}", "script_id": 1, "access_token": "{{ refreshed.access_token }}"}},
         {"name": "system user on the module", CRMSCRIPT: dict(credentials(host.url), script_id=1)},
         {"name": "login with PEM", LOGIN: dict(credentials(host.url), private_key=env.pem(env.APPLICATION_KEY))},
         {"name": "wrong key", LOGIN: dict(credentials(host.url), private_key=env.pem(env.OTHER_KEY))},
@@ -167,8 +167,8 @@ def canaries(runs):
         "refresh token": [env.REFRESH_TOKEN, env.REFRESH_TOKEN[::-1]],
         "ticket": [TICKET],
         "access token": [ACCESS_TOKEN],
-        "issued JWTs": [token.rsplit(".", 1)[1] for token in runs["issued"]] + [token.split(".")[1]
-                                                                              for token in runs["issued"]],
+        "issued JWTs": [token.rsplit(".", 1)[1] for token in runs["issued"]]
+        + [token.split(".")[1] for token in runs["issued"]],
         "signed system user tokens": [token.rsplit(".", 1)[1] for token in runs["signed"]],
     }
     return found

@@ -90,7 +90,7 @@ def test_tenant_status_has_the_documented_shape_for_every_state(host):
 
 def test_a_tenant_can_move_between_status_calls(host):
     host.add_tenant("Cust7", "http://a:1/Cust7/api", "http://b:1/Cust7/api")
-    apis = [requests.get(host.url + "/api/state/Cust7", timeout=5).json()["Api"] for _ in range(3)]
+    apis = [requests.get(host.url + "/api/state/Cust7", timeout=5).json()["Api"] for _call in range(3)]
     assert apis == ["http://a:1/Cust7/api", "http://b:1/Cust7/api", "http://b:1/Cust7/api"]
 
 

@@ -206,9 +206,12 @@ def make_jwt(signing_key, **changes):
     return jwt.encode(claims(**changes), signing_key, algorithm="RS256", headers={"kid": "k1"})
 
 
+def b64url(value):
+    return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
+
+
 def unsigned(header, payload, signature=b""):
-    part = lambda value: base64.urlsafe_b64encode(value).rstrip(b"=").decode()  # noqa: E731
-    return ".".join([part(json.dumps(header).encode()), part(json.dumps(payload).encode()), part(signature)])
+    return ".".join([b64url(json.dumps(header).encode()), b64url(json.dumps(payload).encode()), b64url(signature)])
 
 
 def test_a_valid_token_gives_its_claims(key):
@@ -241,7 +244,7 @@ def test_hs256_signed_with_the_public_key_is_refused(key):
     header, payload = {"alg": "HS256", "typ": "JWT"}, claims()
     signing_input = unsigned(header, payload).rsplit(".", 1)[0]
     mac = hmac.new(public_pem(key), signing_input.encode(), hashlib.sha256).digest()
-    token = signing_input + "." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+    token = signing_input + "." + b64url(mac)
     with pytest.raises(AuthError, match="'HS256' instead of RS256"):
         online.validate_system_user_jwt(token, [key.public_key()])
     # PyJWT alone, as called inside, refuses it too: the check does not rest on one line.
@@ -389,8 +392,8 @@ def test_a_pinned_certificate_replaces_the_jwks(http_server, key, tmp_path):
 
 
 @pytest.mark.parametrize("reply,error,match", [
-    ({"body": {"IsSuccessful": False, "Token": None, "ErrorMessage": "InvalidTimestamp: The supplied timestamp is "
-                                                                      "invalid"}}, AuthError, "clock"),
+    ({"body": {"IsSuccessful": False, "Token": None,
+               "ErrorMessage": "InvalidTimestamp: The supplied timestamp is invalid"}}, AuthError, "clock"),
     ({"body": {"IsSuccessful": False, "ErrorMessage": "Calculated signature is invalid"}}, AuthError, "certificate"),
     ({"body": {"IsSuccessful": False}}, AuthError, "without a reason"),
     ({"status": 500, "body": "boom"}, ScriptBridgeError, "HTTP 500"),
@@ -409,8 +412,8 @@ def test_login_refusals_are_clean(http_server, key, reply, error, match):
 def test_an_echoed_secret_is_masked(http_server, key):
     def echo(request):
         body = request.json()
-        return {"body": {"IsSuccessful": False, "ErrorMessage": "bad %s / %s" % (body["SignedSystemToken"],
-                                                                                body["ApplicationToken"])}}
+        said = "bad %s / %s" % (body["SignedSystemToken"], body["ApplicationToken"])
+        return {"body": {"IsSuccessful": False, "ErrorMessage": said}}
     http_server.add(echo)
     with pytest.raises(AuthError) as info:
         login.system_user_login(transport(), http_server.url, "Cust12345", TOKEN, pem(key), "s3cret-app")
