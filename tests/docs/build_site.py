@@ -75,6 +75,7 @@ ANSIBLE_LABELS = {
                            "Role argument validation"),
     "playbooks_delegation": ("playbook_guide/playbooks_delegation.html#playbooks-delegation",
                              "Controlling where tasks run: delegation and local actions"),
+    "action_plugins": ("plugins/action.html#action-plugins", "Action plugins"),
 }
 
 CONF_OVERRIDES = '''

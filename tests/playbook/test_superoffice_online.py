@@ -82,7 +82,8 @@ def the_tasks(host, bad_host, tenant, key_file):
         task("system user with a token that does not validate", C, dict(system_user(bad_host), script_id=1)),
         task("login with the wrong key", LOGIN, dict(system_user(host), private_key=env.pem(env.OTHER_KEY))),
         task("unknown tenant", C, dict(found, tenant="Cust999", script_id=1)),
-        task("url and tenant", C, dict(found, url=tenant.url, script_id=1)),
+        task("url and tenant: the url wins", C, dict(found, url=tenant.url, script_id=1)),
+        task("ticket and system user: the ticket wins", C, dict(system_user(host), ticket=TICKET, script_id=1)),
         task("system user without tenant", C, dict(system_user(host), tenant=None, url=tenant.url, script_id=1)),
         task("basic on a tenant-like path is sent", C, {"url": tenant.url, "username": USERNAME,
                                                         "password": PASSWORD, "script_id": 1}),
@@ -291,11 +292,16 @@ def test_a_login_that_fails_or_does_not_validate_runs_nothing(world):
     assert_refused(world, "unknown tenant", "Cust999", "Unknown")
 
 
-def test_option_conflicts(world):
-    assert_refused(world, "url and tenant", "mutually exclusive")
+def test_what_wins_when_options_overlap(world):
+    """An AWX credential injects SUPEROFFICE_TENANT and the system user; a task's url and ticket still win."""
+    ok(world, "url and tenant: the url wins")
+    assert world.environment("url and tenant: the url wins", "state") == 0
+    ok(world, "ticket and system user: the ticket wins")
+    assert world.environment("ticket and system user: the ticket wins", "authenticate") == 0
+    assert world.environment("ticket and system user: the ticket wins", "state") == 1
     assert_refused(world, "system user without tenant", "tenant")
-    for name in ("url and tenant", "system user without tenant"):
-        assert world.executions(name) == [] and world.environment(name, "state") == 0
+    assert world.executions("system user without tenant") == []
+    assert world.environment("system user without tenant", "authenticate") == 0
 
 
 # -- Online rules by host only -------------------------------------------------------------------------------------
