@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # With the transport fragment, matches connection_argument_spec() in plugins/module_utils/_superoffice.py.
+    # Matches SuperOfficeConnection.argument_spec() in plugins/module_utils/_superoffice_connection.py.
     DOCUMENTATION = r"""
 options:
   url:
@@ -16,14 +16,14 @@ options:
       - Base URL of the SuperOffice installation (Onsite, for example C(https://crm.example.com/SuperOffice))
         or tenant (Online, for example C(https://sod2.superoffice.com/Cust12345)).
       - A trailing C(/), C(/api) or C(/api/v1) is accepted.
-      - The URL tells Online from Onsite - a host under C(superoffice.com), or a base path that is a tenant id
-        (C(Cust) and digits), is SuperOffice Online, which refuses O(username)/O(password) and needs O(app_token)
-        with O(ticket).
-      - Online tenants are served from numbered sub-domains (C(online2), C(sod2)); the bare C(online) and C(sod)
-        hosts answer 421, which the module explains.
+      - A host under C(superoffice.com) is SuperOffice Online, which refuses O(username)/O(password) and needs
+        O(app_token) with O(ticket), before anything is sent. Any other host is not judged by the shape of its path -
+        the server decides, and a 401 says what Online and Onsite each accept.
+      - Online tenants are served from numbered sub-domains (C(online2), C(sod2)) that change; the bare C(online)
+        and C(sod) hosts answer 421, which the module explains. Give O(tenant) instead to have the address looked up.
+      - Exactly one of O(url) and O(tenant) is needed; when both are given, O(url) wins and no lookup is made.
       - If not set, the value of the E(SUPEROFFICE_URL) environment variable is used.
     type: str
-    required: true
   username:
     description:
       - 'User name for C(Authorization: Basic) (Onsite only).'

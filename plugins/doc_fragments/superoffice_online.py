@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Matches online_argument_spec() in plugins/module_utils/_superoffice_login.py.
+    # Matches SuperOfficeOnline.argument_spec() in plugins/module_utils/_superoffice_online_connection.py.
     DOCUMENTATION = r"""
 options:
   tenant:

@@ -78,6 +78,9 @@ class ScriptBridgeModule(AnsibleModule):
         try:
             result = self._result()
         except ScriptBridgeError as exc:
+            if getattr(exc, "library", None):
+                # A library only some flows need (MissingLibraryError): Ansible's own message names it.
+                self.fail_json(msg=missing_required_lib(exc.library), exception=exc.import_error)
             result = {"changed": bool(exc.may_have_run), "failed": True, "msg": exc.message, "error": exc.to_dict()}
         result = self.redactor.scrub(result)
         if result.get("failed"):

@@ -145,6 +145,7 @@ class SuperOfficeClient:
         self.url = base_url(url)
         self.base = self.url + "/api/v1/"
         self.online = is_online(self.url)
+        self.app_token_given = bool(app_token)
         self.redactor = redactor or Redactor()
         for value in secret_header_values(headers):
             self.redactor.add(value)
@@ -305,14 +306,24 @@ class SuperOfficeClient:
     def _auth_hint(self):
         return {
             AUTH_BASIC: "Check username and password, and that the installation allows Basic authentication "
-                        "(web.config WebApi AuthorizeWithUsername).",
-            AUTH_TICKET: "Check that the ticket is current (tickets expire after 6 hours without use)%s."
-                         % (" and that app_token is the application's client secret" if self.online else ""),
+                        "(web.config WebApi AuthorizeWithUsername).%s" % self._which_accepts(),
+            AUTH_TICKET: "The ticket expired (tickets expire after 6 hours without use) or was revoked.%s Get a new "
+                         "one: log in with scriptbridge.core.superoffice_login earlier in the play and pass its ticket, "
+                         "or give system_user_token, private_key, app_token and tenant so that the module logs in "
+                         "itself.%s" % (" Check also that app_token is the application's client secret."
+                                        if self.online or self.app_token_given else "", self._which_accepts()),
             AUTH_BEARER: "Check that the access token is current (they live one hour)%s."
                          % ("" if self.online else "; Bearer tokens are for SuperOffice Online, Onsite uses a ticket "
                                                    "or username and password"),
             AUTH_XSRF: "Check that xsrf_token and session_cookie come from the same, still open, web session.",
         }[self.scheme]
+
+    def _which_accepts(self):
+        """For a host not under superoffice.com, which the server judged: what each kind of installation takes."""
+        if self.online:
+            return ""
+        return (" This host is not under superoffice.com, so the server decided: SuperOffice Online accepts a ticket "
+                "with app_token, or an access_token; Onsite accepts username and password, or a ticket.")
 
     # -- CRMScript ----------------------------------------------------------
 

@@ -113,8 +113,8 @@ def tenant_id(url):
 
 
 def is_online(url):
-    """SuperOffice Online: a host of superoffice.com, or a base URL that is a tenant id."""
-    return bool(_ONLINE_HOST.search(urlsplit(base_url(url)).hostname or "")) or tenant_id(url) is not None
+    """SuperOffice Online: a host under superoffice.com. No other host is judged by the shape of its path."""
+    return bool(_ONLINE_HOST.search(urlsplit(base_url(url)).hostname or ""))
 
 
 def tenant_state_url(url):

@@ -18,27 +18,55 @@ __metaclass__ = type
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._connection import TRANSPORT, ConnectionGroup
+from ansible_collections.scriptbridge.core.plugins.module_utils._errors import OptionError
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice import (
     SuperOfficeClient,
     check_credentials,
     secret_header_values,
 )
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_api import is_online
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_online_client import (
+    OnlineSuperOfficeClient,
+)
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_online_connection import (
+    SUPEROFFICE_ONLINE,
+)
 
 CREDENTIAL_OPTIONS = ("username", "password", "ticket", "access_token", "xsrf_token", "session_cookie", "app_token")
 OTHER_OPTIONS = ("language", "culture", "time_zone", "headers")
+# Any of these given, the system user options are not used (an AWX credential may inject them into every task).
+GIVEN_CREDENTIALS = ("username", "password", "ticket", "access_token", "xsrf_token")
+
+
+def uses_system_user(params):
+    """Whether the module logs the tenant's system user in itself."""
+    wants = params.get("system_user_token") or params.get("private_key") or params.get("private_key_path")
+    return bool(wants) and not any(params.get(name) for name in GIVEN_CREDENTIALS)
+
+
+def check_system_user(params):
+    """Everything the system user login needs, before anything is sent."""
+    missing = [name for name, present in (
+        ("system_user_token", params.get("system_user_token")),
+        ("private_key", params.get("private_key") or params.get("private_key_path")),
+        ("app_token", params.get("app_token")), ("tenant", params.get("tenant"))) if not present]
+    if missing:
+        raise OptionError("The system user login needs system_user_token, private_key (or private_key_path), "
+                          "app_token and tenant; missing: %s. They can also come from SUPEROFFICE_SYSTEM_USER_TOKEN, "
+                          "SUPEROFFICE_PRIVATE_KEY, SUPEROFFICE_APP_TOKEN and SUPEROFFICE_TENANT." % ", ".join(missing))
 
 
 class SuperOfficeConnection(ConnectionGroup):
     """One SuperOffice installation or tenant, and exactly one way to authenticate to it."""
 
     fragment = "superoffice"
-    includes = (TRANSPORT,)
+    includes = (TRANSPORT, SUPEROFFICE_ONLINE)
     url_option = "url"
+    required_one_of = (("url", "tenant"),)
 
     def argument_spec(self):
         return dict(
-            url=dict(type="str", required=True, fallback=(env_fallback, ["SUPEROFFICE_URL"])),
+            url=dict(type="str", fallback=(env_fallback, ["SUPEROFFICE_URL"])),
             username=dict(type="str", fallback=(env_fallback, ["SUPEROFFICE_USERNAME"])),
             password=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_PASSWORD"])),
             ticket=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_TICKET"])),
@@ -53,8 +81,12 @@ class SuperOfficeConnection(ConnectionGroup):
         )
 
     def validate(self, params):
-        """Exactly one way to authenticate, as the URL (Online or Onsite) allows."""
-        check_credentials(is_online(params["url"]), **dict((name, params.get(name)) for name in CREDENTIAL_OPTIONS))
+        """Exactly one way to authenticate, as the URL allows (a tenant found by its id is Online)."""
+        if uses_system_user(params):
+            check_system_user(params)
+            return
+        online = is_online(params["url"]) if params.get("url") else True
+        check_credentials(online, **dict((name, params.get(name)) for name in CREDENTIAL_OPTIONS))
 
     def secrets(self, params):
         """Credentials given in ``headers`` are refused, but must not show meanwhile."""
@@ -66,8 +98,21 @@ class SuperOfficeConnection(ConnectionGroup):
         return arguments
 
     def client(self, params, **settings):
-        """A ``SuperOfficeClient``; ``settings`` add redactor and read_only."""
-        return SuperOfficeClient(params["url"], **dict(self.client_arguments(params), **settings))
+        """A ``SuperOfficeClient``; ``settings`` add redactor and read_only.
+
+        Without a url, or for the system user, an ``OnlineSuperOfficeClient``: it finds the
+        tenant's address and logs the system user in first.
+        """
+        arguments = dict(self.client_arguments(params), **settings)
+        system_user = uses_system_user(params)
+        if params.get("url") and not system_user:
+            return SuperOfficeClient(params["url"], **arguments)
+        online = SUPEROFFICE_ONLINE.client_arguments(params)
+        if settings.get("redactor") is not None and online.get("private_key"):
+            settings["redactor"].add(online["private_key"])
+        if not system_user:
+            online.update(system_user_token=None, private_key=None)
+        return OnlineSuperOfficeClient(params.get("url"), **dict(arguments, **online))
 
 
 SUPEROFFICE = SuperOfficeConnection()

@@ -26,8 +26,6 @@ __metaclass__ = type
 import datetime
 import json
 
-from ansible.module_utils.basic import env_fallback
-
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     AuthError,
     HttpStatusError,
@@ -239,28 +237,3 @@ def login(params, transport):
         result.tenant, result.url = status.tenant, status.url
     return result
 
-
-def online_argument_spec():
-    """The Online options shared by every SuperOffice module; ``doc_fragments/superoffice_online.py`` documents them."""
-    return dict(
-        tenant=dict(type="str", fallback=(env_fallback, ["SUPEROFFICE_TENANT"])),
-        environment=dict(type="str", default=online.DEFAULT_ENVIRONMENT,
-                         fallback=(env_fallback, ["SUPEROFFICE_ENVIRONMENT"])),
-        system_user_token=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_SYSTEM_USER_TOKEN"])),
-        private_key=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_PRIVATE_KEY"])),
-        private_key_path=dict(type="path"),
-        login_certificate=dict(type="str"),
-    )
-
-
-def read_private_key_path(params):
-    """``params`` with ``private_key`` read from ``private_key_path`` when that is given."""
-    path = params.get("private_key_path")
-    if path:
-        try:
-            with open(path, "r", encoding="utf-8") as handle:
-                params["private_key"] = handle.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise OptionError("private_key_path %s cannot be read (%s): give the file of the application's RSA-XML "
-                              "or PEM key." % (path, getattr(exc, "strerror", None) or type(exc).__name__))
-    return params

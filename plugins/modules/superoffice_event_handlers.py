@@ -18,6 +18,7 @@ author:
   - scriptbridge.core maintainers (@scriptbridge)
 extends_documentation_fragment:
   - scriptbridge.core.superoffice
+  - scriptbridge.core.superoffice_online
   - scriptbridge.core.transport
   - scriptbridge.core.attributes
   - scriptbridge.core.attributes.ACTIONGROUP_SUPEROFFICE

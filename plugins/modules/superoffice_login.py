@@ -28,27 +28,11 @@ description:
 author:
   - scriptbridge.core maintainers (@scriptbridge)
 extends_documentation_fragment:
+  - scriptbridge.core.superoffice_login
   - scriptbridge.core.superoffice_online
   - scriptbridge.core.transport
   - scriptbridge.core.attributes
   - scriptbridge.core.attributes.ACTIONGROUP_SUPEROFFICE
-options:
-  app_token:
-    description:
-      - The application's client secret (application token) for this environment - sent as C(ApplicationToken) in
-        the system user login, and as C(client_secret) in the refresh-token flow.
-      - If not set, the value of the E(SUPEROFFICE_APP_TOKEN) environment variable is used.
-    type: str
-  client_id:
-    description:
-      - The application's client id (Application ID), for the refresh-token flow.
-      - If not set, the value of the E(SUPEROFFICE_CLIENT_ID) environment variable is used.
-    type: str
-  refresh_token:
-    description:
-      - A refresh token from the authorization-code flow; it lasts as long as the user's consent.
-      - If not set, the value of the E(SUPEROFFICE_REFRESH_TOKEN) environment variable is used.
-    type: str
 attributes:
   check_mode:
     support: full
@@ -127,48 +111,30 @@ error:
   type: dict
 """
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
-
-from ansible_collections.scriptbridge.core.plugins.module_utils._http import HttpTransport, Redactor, transport_argument_spec
 from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_login import (
-    login,
-    online_argument_spec,
-    read_private_key_path,
-)
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_online import MissingLibraryError
-
-ARGUMENT_SPEC = dict(
-    app_token=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_APP_TOKEN"])),
-    client_id=dict(type="str", fallback=(env_fallback, ["SUPEROFFICE_CLIENT_ID"])),
-    refresh_token=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_REFRESH_TOKEN"])),
-)
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_online_connection import SUPEROFFICE_LOGIN
+from ansible_collections.scriptbridge.core.plugins.module_utils._task import Task
 
 
-def run(module):
-    params = read_private_key_path(dict(module.params))
-    # A redactor of its own: it learns the minted ticket or token to mask it in errors, while the
-    # module's, which masks the whole result, must leave the credential in the result.
-    transport = HttpTransport(validate_certs=params["validate_certs"], ca_path=params.get("ca_path"),
-                              timeout=params["timeout"], pool_size=1, redactor=Redactor(module.no_log_values))
-    try:
-        result = login(params, transport)
-    except MissingLibraryError as exc:
-        module.fail_json(msg=missing_required_lib(exc.library), exception=exc.import_error)
-    finally:
-        transport.close()
-    key = "access_token" if params.get("refresh_token") else "ticket"
-    answer = dict((name, value) for name, value in (("url", result.url), ("tenant", result.tenant),
-                                                    ("expires", result.expires)) if value)
-    answer[key] = result.credential
-    answer["changed"] = False
-    return answer
+class LoginTask(Task):
+    """Log in; the same in check mode, since a login changes nothing the play manages."""
+
+    connection = SUPEROFFICE_LOGIN
+
+    def execute(self):
+        result = self.client.login()
+        key = "access_token" if self.client.params.get("refresh_token") else "ticket"
+        answer = dict((name, value) for name, value in (("url", result.url), ("tenant", result.tenant),
+                                                        ("expires", result.expires)) if value)
+        answer.update({key: result.credential, "changed": False})
+        return answer
+
+    def predict(self):
+        return self.execute()
 
 
 def main():
-    module = ScriptBridgeModule(ARGUMENT_SPEC, option_groups=[online_argument_spec, transport_argument_spec], supports_check_mode=True,
-                                mutually_exclusive=[("private_key", "private_key_path")])
-    module.run(run)
+    ScriptBridgeModule(LoginTask).run()
 
 
 if __name__ == "__main__":

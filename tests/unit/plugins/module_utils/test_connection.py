@@ -14,19 +14,26 @@ import pytest
 import yaml
 
 from ansible_collections.scriptbridge.core.plugins.doc_fragments import superoffice as superoffice_fragment
+from ansible_collections.scriptbridge.core.plugins.doc_fragments import superoffice_login as login_fragment
+from ansible_collections.scriptbridge.core.plugins.doc_fragments import superoffice_online as online_fragment
 from ansible_collections.scriptbridge.core.plugins.doc_fragments import transport as transport_fragment
 from ansible_collections.scriptbridge.core.plugins.doc_fragments import zabbix as zabbix_fragment
 from ansible_collections.scriptbridge.core.plugins.module_utils._connection import TRANSPORT, module_arguments
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import OptionError
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice import SuperOfficeClient
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_connection import SUPEROFFICE
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_online_connection import (
+    SUPEROFFICE_LOGIN,
+    SUPEROFFICE_ONLINE,
+)
 from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import ZabbixClient
 from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix_connection import ZABBIX
 
-FRAGMENTS = {"transport": transport_fragment, "zabbix": zabbix_fragment, "superoffice": superoffice_fragment}
-GROUPS = [TRANSPORT, ZABBIX, SUPEROFFICE]
+FRAGMENTS = {"transport": transport_fragment, "zabbix": zabbix_fragment, "superoffice": superoffice_fragment,
+             "superoffice_online": online_fragment, "superoffice_login": login_fragment}
+GROUPS = [TRANSPORT, ZABBIX, SUPEROFFICE, SUPEROFFICE_ONLINE, SUPEROFFICE_LOGIN]
 # Option names that hold secrets; every such option is no_log, and no other is.
-SECRET_NAME = re.compile(r"password|token|ticket|cookie|secret")
+SECRET_NAME = re.compile(r"password|token|ticket|cookie|secret|private_key$")
 ENV_SENTENCE = re.compile(r"^If not set, the value of the E\((\w+)\) environment variable is used\.$")
 
 
@@ -56,9 +63,10 @@ def test_the_fragment_documents_exactly_the_options_of_the_group(group):
         assert bool(option.get("no_log")) is bool(SECRET_NAME.search(name)), name
 
 
-@pytest.mark.parametrize("group", [ZABBIX, SUPEROFFICE], ids=lambda g: g.fragment)
-def test_a_service_group_brings_the_transport_options(group):
-    assert group.compose() == [TRANSPORT, group]
+@pytest.mark.parametrize("group, below", [(ZABBIX, []), (SUPEROFFICE, [SUPEROFFICE_ONLINE]),
+                                          (SUPEROFFICE_LOGIN, [SUPEROFFICE_ONLINE])], ids=lambda g: getattr(g, "fragment", ""))
+def test_a_service_group_brings_the_transport_options(group, below):
+    assert group.compose() == [TRANSPORT] + below + [group]
     spec, dummy = module_arguments(group.compose(), {}, {})
     assert {"validate_certs", "ca_path", "timeout"} <= set(spec)
     assert set(group.argument_spec()) <= set(spec)

@@ -111,14 +111,15 @@ def test_api_url_refuses_what_is_not_a_base_url(url, text):
     ("https://online2.superoffice.com/Cust12345", True, "Cust12345"),
     ("https://sod.superoffice.com/Cust26759/api/", True, "Cust26759"),
     ("https://app.superoffice.com/cust4/", True, "cust4"),
-    ("http://127.0.0.1:8080/Cust12345", True, "Cust12345"),
+    # Not under superoffice.com: not judged by its path, however much it looks like a tenant.
+    ("http://127.0.0.1:8080/Cust12345", False, "Cust12345"),
     ("https://crm.example.com/SuperOffice", False, None),
     ("http://superoffice80", False, None),
     ("https://crm.example.com/Cust12345/SuperOffice", False, None),
     ("https://crm.example.com/Customer1", False, None),
     ("https://superoffice.com.example.org/SuperOffice", False, None),
 ])
-def test_online_is_told_by_host_or_tenant_path(url, online, tenant):
+def test_online_is_told_by_host_only(url, online, tenant):
     assert is_online(url) is online
     assert tenant_id(url) == tenant
 
@@ -148,7 +149,7 @@ def test_tenant_state_url_names_the_environment_and_tenant(url, expected):
     (ONSITE, {"username": "tje:0", "password": PASSWORD}, "':'"),
     (ONSITE, {"ticket": TICKET, "session_cookie": COOKIE}, "session_cookie belongs to xsrf_token"),
     (ONLINE, {"username": "tje0", "password": PASSWORD}, "Online does not accept username and password"),
-    ("http://127.0.0.1:1/Cust12345", {"username": "tje0", "password": PASSWORD}, "Online does not accept"),
+    ("https://app.superoffice.com/Cust12345", {"username": "tje0", "password": PASSWORD}, "Online does not accept"),
     (ONLINE, {"ticket": TICKET}, "needs app_token"),
 ])
 def test_credentials_are_checked_before_any_request(url, given, text):
@@ -281,15 +282,20 @@ def test_token_with_a_line_break_inside_is_refused():
 
 def test_argument_spec_marks_every_secret_no_log_and_has_the_environment_fallbacks():
     spec = connection_argument_spec()
-    secrets = {"password", "ticket", "access_token", "app_token", "xsrf_token", "session_cookie"}
+    secrets = {"password", "ticket", "access_token", "app_token", "xsrf_token", "session_cookie", "system_user_token",
+               "private_key"}
     assert set(name for name, option in spec.items() if option.get("no_log")) == secrets
     fallbacks = dict((name, option["fallback"][1]) for name, option in spec.items() if "fallback" in option)
     assert fallbacks == {
         "url": ["SUPEROFFICE_URL"], "username": ["SUPEROFFICE_USERNAME"], "password": ["SUPEROFFICE_PASSWORD"],
         "ticket": ["SUPEROFFICE_TICKET"], "access_token": ["SUPEROFFICE_ACCESS_TOKEN"],
-        "app_token": ["SUPEROFFICE_APP_TOKEN"],
+        "app_token": ["SUPEROFFICE_APP_TOKEN"], "tenant": ["SUPEROFFICE_TENANT"],
+        "environment": ["SUPEROFFICE_ENVIRONMENT"], "system_user_token": ["SUPEROFFICE_SYSTEM_USER_TOKEN"],
+        "private_key": ["SUPEROFFICE_PRIVATE_KEY"],
     }
-    assert spec["url"]["required"] is True and spec["headers"]["type"] == "dict"
+    # url or tenant: the group requires one of them, so url itself is not required.
+    assert not spec["url"].get("required") and ("url", "tenant") in SUPEROFFICE.required_one_of
+    assert spec["headers"]["type"] == "dict"
     # a 60-second CRMScript must finish within the default timeout
     assert spec["timeout"]["default"] > 60 and spec["validate_certs"]["default"] is True
 

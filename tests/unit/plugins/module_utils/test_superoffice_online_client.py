@@ -35,8 +35,10 @@ def host(tenant):
 
 
 def system_user(host, **more):
-    return dict(tenant="Cust12345", environment=host.url, system_user_token=env.SYSTEM_USER_TOKEN,
-                private_key=env.rsa_xml(env.APPLICATION_KEY), app_token=APP_TOKEN, timeout=5, **more)
+    given = dict(tenant="Cust12345", environment=host.url, system_user_token=env.SYSTEM_USER_TOKEN,
+                 private_key=env.rsa_xml(env.APPLICATION_KEY), app_token=APP_TOKEN, timeout=5)
+    given.update(more)
+    return given
 
 
 def test_discovery_finds_the_address_once(host, tenant):
