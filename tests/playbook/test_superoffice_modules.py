@@ -36,6 +36,7 @@ SECRETS = [PASSWORD, TICKET, ACCESS_TOKEN, APP_TOKEN, XSRF_TOKEN, COOKIE, "q8w7e
            base64.b64encode(("%s:%s" % (USERNAME, PASSWORD)).encode()).decode(),
            base64.b64encode(("%s:%s" % (USERNAME, WRONG_PASSWORD)).encode()).decode()]
 HELLO = SCRIPTS["hello"]
+ONLINE_HOST_URL = "https://online2.superoffice.com/Cust12345"
 EVENT_KEYS = {"type", "input_values", "block_execution", "navigate_to", "message", "show_dialog", "output_values",
               "state_values", "exception", "parser_values", "cgi_variables", "cgi_content", "headers",
               "trace_execution", "table_right", "field_properties"}
@@ -134,8 +135,10 @@ def online_tasks(sim, misdirected):
                                                      "app_token": APP_TOKEN, "script_id": 1}),
         task("online xsrf", C, {"url": url, "xsrf_token": XSRF_TOKEN, "session_cookie": COOKIE, "script_id": 1}),
         task("online tenant url with api", C, dict(bearer, url=url + "/api", include_id="hello")),
-        task("online basic refused", C, {"url": url, "username": USERNAME, "password": PASSWORD, "script_id": 1}),
-        task("online ticket without app token", C, {"url": url, "ticket": TICKET, "script_id": 1}),
+        # Online rules follow the host: these are refused before anything is sent, so the host need not answer.
+        task("online basic refused", C, {"url": ONLINE_HOST_URL, "username": USERNAME, "password": PASSWORD,
+                                         "script_id": 1}),
+        task("online ticket without app token", C, {"url": ONLINE_HOST_URL, "ticket": TICKET, "script_id": 1}),
         task("online wrong app token", C, {"url": url, "ticket": TICKET, "app_token": WRONG_APP_TOKEN,
                                            "script_id": 1}),
         task("online expired token", C, {"url": url, "access_token": EXPIRED_TOKEN, "script_id": 1}),

@@ -51,11 +51,11 @@ def the_tasks(host, bad_host, tenant, key_file):
             task("script with the login's ticket", C, {"script_id": 1, "parameters": {"name": "Online"}}),
             task("script by name with the login's ticket", C, {"name": "Hello"}),
             task("event handlers with the login's ticket", E,
-                 {"event_type": "TicketSave", "input_values": {"ticket.id": "42"}}),
+                 {"event_type": "TicketSave", "input_values": {"ticket.id": "42", "zabbix.script": "Ping"}}),
             task("check mode with the login's ticket", C, {"script_id": 1}, check_mode=True),
         ]},
-        task("login with the key in a file", LOGIN, dict(system_user(host), private_key=None,
-                                                         private_key_path=str(key_file))),
+        task("login with the key in a file", LOGIN, dict(
+            [(k, v) for k, v in system_user(host).items() if k != "private_key"], private_key_path=str(key_file))),
         task("login in check mode", LOGIN, system_user(host), check_mode=True, register="checked_login"),
         task("refresh login", LOGIN, {"client_id": env.CLIENT_ID, "app_token": APP_TOKEN,
                                       "refresh_token": env.REFRESH_TOKEN, "environment": host.url},
@@ -119,10 +119,11 @@ def run_everything(key_dir):
             run = run_play(the_tasks(host, bad_host, tenant, key_file),
                            control=[tenant.url, moved.url, host.url, bad_host.url])
             proxied = [{"path": e["path"], "action": e["action"]} for e in proxy.log]
+            tenant_url = tenant.url
         finally:
             proxy.stop()
     return {"rc": run.rc, "output": run.stdout + run.stderr, "entries": run.entries, "proxied": proxied,
-            "tenant_url": tenant.url}
+            "tenant_url": tenant_url}
 
 
 class World:
@@ -157,6 +158,9 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
+    if os.environ.get("SCRIPTBRIDGE_ONLINE_RUN"):
+        # A saved run (json), to look at the assertions again without the play.
+        return World(json.loads(open(os.environ["SCRIPTBRIDGE_ONLINE_RUN"]).read()))
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return World(run_everything(str(tmp_path_factory.mktemp("keys"))))
     shared = tmp_path_factory.getbasetemp().parent
@@ -192,6 +196,8 @@ def test_a_play_knowing_only_the_tenant_runs_a_script_and_the_event_handlers(wor
     assert ok(world, "script by name with the login's ticket")["output"] == "Hello, World!"
     event = ok(world, "event handlers with the login's ticket")
     assert event["message"] == "Remediation requested for ticket 42"
+    assert event["output_values"] == {"zabbix.script": "Ping"}
+    assert event["event"]["state_values"]["ticketSave.handled"] == "true"
     assert ok(world, "check mode with the login's ticket")["changed"] is True
     assert [e["id"] for e in world.executions("script with the login's ticket")] == [1]
 
