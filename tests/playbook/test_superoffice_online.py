@@ -158,9 +158,6 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    if os.environ.get("SCRIPTBRIDGE_ONLINE_RUN"):
-        # A saved run (json), to look at the assertions again without the play.
-        return World(json.loads(open(os.environ["SCRIPTBRIDGE_ONLINE_RUN"]).read()))
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return World(run_everything(str(tmp_path_factory.mktemp("keys"))))
     shared = tmp_path_factory.getbasetemp().parent
