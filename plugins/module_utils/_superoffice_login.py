@@ -236,4 +236,3 @@ def login(params, transport):
         status = tenant_status(transport, environment, tenant)
         result.tenant, result.url = status.tenant, status.url
     return result
-
