@@ -124,5 +124,5 @@ def test_a_given_ticket_refused_is_not_retried(host, tenant):
 
 def test_a_failed_login_runs_nothing(host, tenant):
     with pytest.raises(AuthError, match="signature"):
-        OnlineSuperOfficeClient(None, **dict(system_user(host), private_key=env.pem(env.OTHER_KEY)))
+        OnlineSuperOfficeClient(None, **system_user(host, private_key=env.pem(env.OTHER_KEY)))
     assert tenant.stats()["requests"] == 0
