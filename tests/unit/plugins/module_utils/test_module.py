@@ -301,3 +301,15 @@ def test_option_errors_of_ansible_still_fail_the_usual_way(capsys):
     code, result, dummy = run_module(capsys, {"script": "Ping"}, lambda work: {"changed": True})
     assert code == 1
     assert "url" in result["msg"]
+
+
+def test_a_missing_library_fails_with_ansibles_message_naming_it(capsys):
+    """Only the flows that need cryptography or PyJWT raise it; the module names the package."""
+    from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_online import MissingLibraryError
+
+    def task(work):
+        raise MissingLibraryError("PyJWT", "Traceback: No module named 'jwt'")
+
+    code, result, dummy = run_module(capsys, {"url": "https://api.example.com"}, task)
+    assert code == 1 and result["failed"] is True
+    assert "Failed to import the required Python library (PyJWT)" in result["msg"]
