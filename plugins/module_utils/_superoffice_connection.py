@@ -84,8 +84,11 @@ class SuperOfficeConnection(ConnectionGroup):
         """Exactly one way to authenticate, as the URL allows (a tenant found by its id is Online)."""
         if uses_system_user(params):
             check_system_user(params)
+            if params.get("url") is not None:
+                is_online(params["url"])  # a url that cannot be one is refused before the login
             return
-        online = is_online(params["url"]) if params.get("url") else True
+        # A url given empty is refused as such by is_online(); only an absent one means "ask the tenant status".
+        online = is_online(params["url"]) if params.get("url") is not None else True
         check_credentials(online, **dict((name, params.get(name)) for name in CREDENTIAL_OPTIONS))
 
     def secrets(self, params):
@@ -105,7 +108,7 @@ class SuperOfficeConnection(ConnectionGroup):
         """
         arguments = dict(self.client_arguments(params), **settings)
         system_user = uses_system_user(params)
-        if params.get("url") and not system_user:
+        if params.get("url") is not None and not system_user:
             return SuperOfficeClient(params["url"], **arguments)
         online = SUPEROFFICE_ONLINE.client_arguments(params)
         if settings.get("redactor") is not None and online.get("private_key"):

@@ -61,21 +61,29 @@ EXAMPLES = r"""
     app_token: "{{ vault_client_secret }}"
   register: login
 
-- name: Run scripts with the ticket
-  module_defaults:
-    group/scriptbridge.core.superoffice:
-      url: "{{ login.url }}"
-      ticket: "{{ login.ticket }}"
-      app_token: "{{ vault_client_secret }}"
-  block:
-    - name: Run a CRMScript
-      scriptbridge.core.superoffice_crmscript_execute:
-        include_id: nightly_cleanup
+- name: Run a CRMScript with the login's ticket
+  scriptbridge.core.superoffice_crmscript_execute:
+    url: "{{ login.url }}"
+    ticket: "{{ login.ticket }}"
+    app_token: "{{ vault_client_secret }}"
+    include_id: nightly_cleanup
 
-- name: Refresh an access token (SUPEROFFICE_CLIENT_ID, SUPEROFFICE_APP_TOKEN, SUPEROFFICE_REFRESH_TOKEN set)
+- name: Refresh an access token instead
   scriptbridge.core.superoffice_login:
     tenant: Cust12345
-  register: login
+    environment: online
+    client_id: "{{ superoffice_client_id }}"
+    app_token: "{{ vault_client_secret }}"
+    refresh_token: "{{ vault_refresh_token }}"
+  register: refreshed
+
+- name: Run the event handlers with the access token
+  scriptbridge.core.superoffice_event_handlers:
+    url: "{{ refreshed.url }}"
+    access_token: "{{ refreshed.access_token }}"
+    event_type: TicketSave
+    input_values:
+      ticket.id: "4711"
 """
 
 RETURN = r"""

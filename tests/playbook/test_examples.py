@@ -26,11 +26,11 @@ import pytest
 import yaml
 
 from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import BIN, ROOT, Run, ansible_env
-from ansible_collections.scriptbridge.core.tests.simulators import superoffice_sim
+from ansible_collections.scriptbridge.core.tests.simulators import superoffice_online_sim, superoffice_sim
 from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import SuperOfficeSimulator
 from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 
-MODULES = ["zabbix_script_execute", "superoffice_crmscript_execute", "superoffice_event_handlers"]
+MODULES = ["zabbix_script_execute", "superoffice_crmscript_execute", "superoffice_event_handlers", "superoffice_login"]
 OUR_MODULES = {"scriptbridge.core." + m for m in MODULES}
 GROUPS = {"group/scriptbridge.core.zabbix", "group/scriptbridge.core.superoffice"}
 
@@ -49,6 +49,9 @@ FIXTURES = {
         "Open tickets per company": "JSON output",        # a script that prints JSON
     },
     "superoffice_event_handlers": {},
+    "superoffice_login": {
+        "nightly_cleanup": "hello",                       # a script that greets
+    },
 }
 
 # Credentials the examples take from variables.
@@ -59,6 +62,12 @@ EXTRA_VARS = {
     "system_user_ticket": superoffice_sim.TICKET,
     "client_secret": superoffice_sim.APP_TOKEN,
     "superoffice_access_token": superoffice_sim.ACCESS_TOKEN,
+    # SuperOffice Online, unattended: what the developer portal and the tenant's approval give.
+    "vault_system_user_token": superoffice_online_sim.SYSTEM_USER_TOKEN,
+    "vault_private_key": superoffice_online_sim.rsa_xml(superoffice_online_sim.APPLICATION_KEY),
+    "vault_client_secret": superoffice_sim.APP_TOKEN,
+    "superoffice_client_id": superoffice_online_sim.CLIENT_ID,
+    "vault_refresh_token": superoffice_online_sim.REFRESH_TOKEN,
 }
 
 # Tasks that fail by design, with a text their message must contain.
@@ -93,6 +102,12 @@ CHECKS = {
         # select leaves the fields not asked for null.
         lambda r: r["changed"] and r["blocked"] is False and r["output_values"] == {}
         and r["event"]["state_values"] is None,
+    # The login's output is hidden; the tasks after it show that the registered variable kept the credential.
+    "Log in as the tenant's system user": lambda r: "censored" in r and "ticket" not in r,
+    "Run a CRMScript with the login's ticket": lambda r: r["changed"] and r["output"] == "Hello, World!",
+    "Refresh an access token instead": lambda r: "censored" in r and "access_token" not in r,
+    "Run the event handlers with the access token":
+        lambda r: r["changed"] and r["event"]["state_values"] == {"ticketSave.handled": "true"},
 }
 
 INVENTORY = {
@@ -115,15 +130,18 @@ def examples(module):
 
 
 class Urls:
-    def __init__(self, zabbix, onsite, online):
+    def __init__(self, zabbix, onsite, online, environment):
         self.map = {
             "https://zabbix.example.com/zabbix": zabbix.url + "/zabbix",
             "https://zabbix.example.com": zabbix.url,
             "https://crm.example.com/SuperOffice": onsite.url,
             "https://online2.superoffice.com/Cust12345": online.url,
         }
+        self.environments = {"online": environment.url}
 
     def __call__(self, url):
+        if url.startswith("{{"):
+            return url  # from an earlier task's result (superoffice_login)
         if url not in self.map:
             raise AssertionError("example URL %r has no simulator; add it to test_examples.Urls" % url)
         return self.map[url]
@@ -134,6 +152,8 @@ def point_at_simulators(args, fixtures, urls):
     for key, value in args.items():
         if key == "url":
             args[key] = urls(value)
+        elif key == "environment":
+            args[key] = urls.environments[value]
         elif isinstance(value, list):
             args[key] = [fixtures.get(v, v) for v in value]
         elif isinstance(value, (str, int)) and not isinstance(value, bool):
@@ -163,8 +183,11 @@ def transform(module, tasks, urls):
 @pytest.fixture(scope="module")
 def run():
     with ZabbixSimulator(version="7.0", hosts=10) as zabbix, \
-            SuperOfficeSimulator(mode="onsite") as onsite, SuperOfficeSimulator(mode="online") as online:
-        urls = Urls(zabbix, onsite, online)
+            SuperOfficeSimulator(mode="onsite") as onsite, SuperOfficeSimulator(mode="online") as online, \
+            SuperOfficeSimulator(mode="online") as unattended, superoffice_online_sim.EnvironmentHost() as environment:
+        # The tenant that superoffice_login's examples find through the environment host.
+        environment.add_tenant("Cust12345", unattended.url + "/api")
+        urls = Urls(zabbix, onsite, online, environment)
         plays = [{"name": module, "hosts": "localhost", "gather_facts": False,
                   "tasks": transform(module, examples(module), urls)} for module in MODULES]
         with tempfile.TemporaryDirectory() as tmp:
@@ -178,7 +201,8 @@ def run():
                 capture_output=True, text=True, timeout=600, check=False,
             )
             entries = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-        yield Run(proc, entries), plays, zabbix.stats(), onsite.stats(), online.stats()
+        yield (Run(proc, entries), plays, zabbix.stats(), onsite.stats(), online.stats(),
+               (unattended.stats(), environment.stats()))
 
 
 CASES = [(module, task["name"]) for module in MODULES for task in examples(module)]
@@ -205,7 +229,7 @@ def test_example(run, module, name):
 
 
 def test_the_examples_ran_what_they_say(run):
-    outcome, _plays, zabbix, onsite, online = run
+    outcome, _plays, zabbix, onsite, online, (unattended, environment) = run
     assert outcome.rc == 0, outcome.output
     # Ping on host-001, Restart service on three hosts, Event echo on one event.
     assert sorted((e["scriptid"], e["hostid"], e.get("eventid")) for e in zabbix["executions"]) == sorted(
@@ -217,3 +241,8 @@ def test_the_examples_ran_what_they_say(run):
         ("script", 3, None), ("event_handlers", None, "SalesBeforeSaveSale")]
     assert [(e["kind"], e.get("id"), e.get("event_type")) for e in online["executions"]] == [
         ("script", 2, None), ("event_handlers", None, "TicketSave")]
+    # superoffice_login's examples: one system user login and one refresh, each with one status call,
+    # then a script and the event handlers on the tenant the status named.
+    assert environment["endpoints"] == {"state": 2, "authenticate": 1, "jwks": 1, "token": 1}
+    assert [(e["kind"], e.get("id"), e.get("event_type")) for e in unattended["executions"]] == [
+        ("script", 1, None), ("event_handlers", None, "TicketSave")]
