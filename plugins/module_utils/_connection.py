@@ -48,6 +48,14 @@ class ConnectionGroup:
     def argument_spec(self):
         return {}
 
+    def resolve(self, params, given):
+        """Settle options that exclude each other when some came from the environment.
+
+        ``given`` names the options the task set itself (``module_defaults``
+        included); the others hold their environment fallback, if any. Runs
+        before ``validate``.
+        """
+
     def validate(self, params):
         """Refuse what the constraints cannot express; runs before the module's own checks."""
 
@@ -119,3 +127,23 @@ def module_arguments(groups, argument_spec, constraints):
     other = dict((name, value) for name, value in constraints.items() if name not in CONSTRAINTS)
     kwargs.update(other)
     return spec, dict((name, value) for name, value in kwargs.items() if value)
+
+
+def settle(params, given, first, second, conflict):
+    """Of two sets of options that exclude each other, keep the one the task set.
+
+    Options from the environment give way to options the task sets (an
+    automation platform credential may inject its variables into every task);
+    when the task sets both, or neither comes from the task, ``conflict`` is
+    raised, because the intent cannot be known.
+    """
+    first_set = [name for name in first if params.get(name) not in (None, "")]
+    second_set = [name for name in second if params.get(name) not in (None, "")]
+    if not first_set or not second_set:
+        return
+    first_given = any(name in given for name in first_set)
+    second_given = any(name in given for name in second_set)
+    if first_given == second_given:
+        raise conflict
+    for name in second if first_given else first:
+        params[name] = None

@@ -64,7 +64,23 @@ class ScriptBridgeModule(AnsibleModule):
             for warning in group.warnings(self.params):
                 self.warn(warning)
 
+    def _load_params(self):
+        super(ScriptBridgeModule, self)._load_params()
+        # What the task set itself, before environment fallbacks fill in the rest.
+        self.task_options = frozenset(name for name, value in self.params.items() if value is not None)
+
+    def _given(self):
+        """The options the task set, by their names rather than their aliases."""
+        given = set()
+        for name, spec in self.argument_spec.items():
+            if name in self.task_options or set(spec.get("aliases") or ()) & self.task_options:
+                given.add(name)
+        return given
+
     def _result(self):
+        given = self._given()
+        for group in self.groups:
+            group.resolve(self.params, given)
         for group in self.groups:
             group.validate(self.params)
         task_class = self.task_class

@@ -17,7 +17,7 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.scriptbridge.core.plugins.module_utils._connection import TRANSPORT, ConnectionGroup
+from ansible_collections.scriptbridge.core.plugins.module_utils._connection import TRANSPORT, ConnectionGroup, settle
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import OptionError
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice import (
     SuperOfficeClient,
@@ -34,8 +34,9 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_onl
 
 CREDENTIAL_OPTIONS = ("username", "password", "ticket", "access_token", "xsrf_token", "session_cookie", "app_token")
 OTHER_OPTIONS = ("language", "culture", "time_zone", "headers")
-# Any of these given, the system user options are not used (an AWX credential may inject them into every task).
+# Any of these set, the system user options are not used (see SuperOfficeConnection.resolve).
 GIVEN_CREDENTIALS = ("username", "password", "ticket", "access_token", "xsrf_token")
+SYSTEM_USER_OPTIONS = ("system_user_token", "private_key", "private_key_path")
 
 
 def uses_system_user(params):
@@ -79,6 +80,20 @@ class SuperOfficeConnection(ConnectionGroup):
             time_zone=dict(type="str"),
             headers=dict(type="dict"),
         )
+
+    def resolve(self, params, given):
+        """Exactly one of url or tenant, and one way to authenticate, among the options the task sets.
+
+        An automation platform credential may inject ``SUPEROFFICE_TENANT`` and the
+        system user into every task; a task's own url or credentials win over them.
+        """
+        settle(params, given, ("url",), ("tenant",), OptionError(
+            "Give either url or tenant (with environment), not both: url is the address of the installation, "
+            "tenant lets the tenant status service find it (also check SUPEROFFICE_URL and SUPEROFFICE_TENANT)."))
+        settle(params, given, GIVEN_CREDENTIALS, SYSTEM_USER_OPTIONS, OptionError(
+            "Give one way to authenticate: %s, or the system user (system_user_token with private_key or "
+            "private_key_path), not both (also check the SUPEROFFICE_* environment variables)."
+            % ", ".join(GIVEN_CREDENTIALS)))
 
     def validate(self, params):
         """Exactly one way to authenticate, as the URL allows (a tenant found by its id is Online)."""

@@ -82,8 +82,15 @@ def the_tasks(host, bad_host, tenant, key_file):
         task("system user with a token that does not validate", C, dict(system_user(bad_host), script_id=1)),
         task("login with the wrong key", LOGIN, dict(system_user(host), private_key=env.pem(env.OTHER_KEY))),
         task("unknown tenant", C, dict(found, tenant="Cust999", script_id=1)),
-        task("url and tenant: the url wins", C, dict(found, url=tenant.url, script_id=1)),
-        task("ticket and system user: the ticket wins", C, dict(system_user(host), ticket=TICKET, script_id=1)),
+        task("url and tenant: the url wins", C, {"url": tenant.url, "ticket": TICKET, "app_token": APP_TOKEN,
+                                                 "script_id": 1},
+             environment={"SUPEROFFICE_TENANT": "Cust12345", "SUPEROFFICE_ENVIRONMENT": host.url}),
+        task("ticket and system user: the ticket wins", C, {"tenant": "Cust12345", "environment": host.url,
+                                                            "ticket": TICKET, "app_token": APP_TOKEN, "script_id": 1},
+             environment={"SUPEROFFICE_SYSTEM_USER_TOKEN": env.SYSTEM_USER_TOKEN,
+                          "SUPEROFFICE_PRIVATE_KEY": env.rsa_xml(env.APPLICATION_KEY)}),
+        task("url and tenant in one task", C, dict(found, url=tenant.url, script_id=1)),
+        task("ticket and system user in one task", C, dict(system_user(host), ticket=TICKET, script_id=1)),
         task("system user without tenant", C, dict(system_user(host), tenant=None, url=tenant.url, script_id=1)),
         task("basic on a tenant-like path is sent", C, {"url": tenant.url, "username": USERNAME,
                                                         "password": PASSWORD, "script_id": 1}),
@@ -296,12 +303,20 @@ def test_a_login_that_fails_or_does_not_validate_runs_nothing(world):
 
 
 def test_what_wins_when_options_overlap(world):
-    """An AWX credential injects SUPEROFFICE_TENANT and the system user; a task's url and ticket still win."""
+    """An AWX credential injects SUPEROFFICE_TENANT and the system user; a task's url and ticket still win.
+
+    Set in one task, the two ways conflict and nothing is sent.
+    """
     ok(world, "url and tenant: the url wins")
     assert world.environment("url and tenant: the url wins", "state") == 0
     ok(world, "ticket and system user: the ticket wins")
     assert world.environment("ticket and system user: the ticket wins", "authenticate") == 0
     assert world.environment("ticket and system user: the ticket wins", "state") == 1
+    for name, text in (("url and tenant in one task", "either url or tenant"),
+                       ("ticket and system user in one task", "one way to authenticate")):
+        assert_refused(world, name, text)
+        assert world.executions(name) == []
+        assert world.environment(name, "authenticate") == 0 and world.environment(name, "state") == 0
     assert_refused(world, "system user without tenant", "tenant")
     assert world.executions("system user without tenant") == []
     assert world.environment("system user without tenant", "authenticate") == 0

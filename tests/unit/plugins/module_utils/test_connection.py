@@ -18,7 +18,7 @@ from ansible_collections.scriptbridge.core.plugins.doc_fragments import superoff
 from ansible_collections.scriptbridge.core.plugins.doc_fragments import superoffice_online as online_fragment
 from ansible_collections.scriptbridge.core.plugins.doc_fragments import transport as transport_fragment
 from ansible_collections.scriptbridge.core.plugins.doc_fragments import zabbix as zabbix_fragment
-from ansible_collections.scriptbridge.core.plugins.module_utils._connection import TRANSPORT, module_arguments
+from ansible_collections.scriptbridge.core.plugins.module_utils._connection import TRANSPORT, module_arguments, settle
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import OptionError
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice import SuperOfficeClient
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_connection import SUPEROFFICE
@@ -160,3 +160,30 @@ def test_the_clients_import_without_ansible():
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['ansible']"
+
+
+# -- options from the task and from the environment ---------------------------------------------------------------
+
+
+def _settled(params, given):
+    params = dict(params)
+    settle(params, set(given), ("url",), ("tenant",), OptionError("both"))
+    return params
+
+
+def test_the_option_the_task_sets_wins_over_the_environment():
+    assert _settled({"url": "https://crm.example.com", "tenant": "Cust1"}, {"url"}) == {
+        "url": "https://crm.example.com", "tenant": None}
+    assert _settled({"url": "https://crm.example.com", "tenant": "Cust1"}, {"tenant"}) == {
+        "url": None, "tenant": "Cust1"}
+
+
+@pytest.mark.parametrize("given", [{"url", "tenant"}, set()])
+def test_both_set_in_the_task_or_both_only_in_the_environment_conflict(given):
+    with pytest.raises(OptionError, match="both"):
+        _settled({"url": "https://crm.example.com", "tenant": "Cust1"}, given)
+
+
+def test_one_side_unset_needs_no_settling():
+    assert _settled({"url": None, "tenant": "Cust1"}, set()) == {"url": None, "tenant": "Cust1"}
+    assert _settled({"url": "", "tenant": "Cust1"}, {"url"}) == {"url": "", "tenant": "Cust1"}
