@@ -11,7 +11,10 @@ cd "$root"
 
 java_major() {
   command -v java >/dev/null 2>&1 || { echo 0; return; }
-  java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1
+  local banner
+  # Read the whole banner first: a reader that stops early would break java's pipe under pipefail.
+  banner="$(java -version 2>&1 || true)"
+  sed -n 's/.*version "\([0-9]*\).*/\1/p;T;q' <<<"$banner"
 }
 major="$(java_major)"
 if [ -z "$major" ] || [ "$major" -lt 17 ]; then
