@@ -28,3 +28,27 @@ def no_traceback(run, result):
     # ansible-core 2.19+ fills in a placeholder when a failure carries no traceback.
     assert result.get("exception") in (None, "", "(traceback unavailable)"), result.get("exception")
     assert not result.get("module_stderr"), result.get("module_stderr")
+
+
+# How many characters of a secret make a leak.
+LEAK_WINDOW = 8
+
+
+def leaks(text, secrets, public=()):
+    """(label, fragment) of every secret of which LEAK_WINDOW characters (or all, if shorter) show in ``text``.
+
+    ``secrets`` maps a label to the strings that must never show; fragments that
+    stand in one of the ``public`` words (a tenant id, a user name) do not count.
+    """
+    found = []
+    for label, values in secrets.items():
+        for value in values:
+            size = min(LEAK_WINDOW, len(value))
+            for start in range(0, len(value) - size + 1):
+                fragment = value[start:start + size]
+                if any(fragment in word for word in public):
+                    continue
+                if fragment in text:
+                    found.append((label, fragment))
+                    break
+    return found
