@@ -108,6 +108,15 @@ def assert_nothing_ran(play, name):
     assert server["executions"] == [] and server["runs"] == [], (name, server)
 
 
+def assert_refused_before_anything_ran(play, name, kind, text):
+    """The task failed with ``kind`` and ``text``, nothing ran, and its session was logged out."""
+    result = play.result(name)
+    assert result["failed"] is True and result["changed"] is False
+    assert result["error"]["kind"] == kind and text in result["msg"], result["msg"]
+    assert_nothing_ran(play, name)
+    assert_logged_out(play.server(name))
+
+
 # -- what runs ------------------------------------------------------------------------------------
 
 
@@ -229,11 +238,7 @@ def test_event_targets(play):
     ("unknown script", "not_found_or_forbidden", "'No such script'"),
 ])
 def test_refused_before_anything_runs(play, name, kind, text):
-    result = play.result(name)
-    assert result["failed"] is True and result["changed"] is False
-    assert result["error"]["kind"] == kind and text in result["msg"], result["msg"]
-    assert_nothing_ran(play, name)
-    assert_logged_out(play.server(name))
+    assert_refused_before_anything_ran(play, name, kind, text)
 
 
 def test_api_token_on_60_runs_nothing_and_says_what_to_do(play):

@@ -17,7 +17,8 @@ import pytest
 from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_play
 from ansible_collections.scriptbridge.core.tests.real_zabbix.realzabbix import (
     FAN_OUT_HOSTS, OPERATOR, SERVER_HOSTID, STACKS, Z70_ROOT, Z70_SHIPPED_SERVER_CONF, ZabbixApi, stack)
-from ansible_collections.scriptbridge.core.tests.real_zabbix.test_real_zabbix import PlayRun, assert_logged_out, executed
+from ansible_collections.scriptbridge.core.tests.real_zabbix.test_real_zabbix import (
+    PlayRun, assert_logged_out, assert_nothing_ran, assert_refused_before_anything_ran, executed)
 
 MODULE = "scriptbridge.core.zabbix_script_execute"
 URL = STACKS["7.0"].url
@@ -86,11 +87,6 @@ def scenarios(real):
 @pytest.fixture(scope="module")
 def play(real70, observer70):
     return PlayRun(real70, observer70, scenarios(real70))
-
-
-def assert_nothing_ran(play, name):
-    server = play.server(name)
-    assert server["executions"] == [] and server["runs"] == [], (name, server)
 
 
 def assert_token_only(server):
@@ -276,11 +272,7 @@ def test_check_mode_runs_nothing(play):
     ("unknown host", "not_found_or_forbidden", "'nope'"),
 ])
 def test_refused_before_anything_runs(play, name, kind, text):
-    result = play.result(name)
-    assert result["failed"] is True and result["changed"] is False
-    assert result["error"]["kind"] == kind and text in result["msg"], result["msg"]
-    assert_nothing_ran(play, name)
-    assert_logged_out(play.server(name))
+    assert_refused_before_anything_ran(play, name, kind, text)
 
 
 def test_agent_failures(play):
