@@ -135,13 +135,8 @@ class RecentIds:
         self._seen.pop(event_id, None)
 
 
-def signature_of(secret, body):
-    """``X-SuperOffice-Signature`` for ``body``: base64 of HMAC-SHA256 keyed with the UTF-8 secret."""
-    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()
-    return base64.b64encode(digest).decode("ascii")
-
-
 def check_signature(secret, body, header):
+    """Refuses a delivery whose header is not base64 of HMAC-SHA256 of the body, keyed with the UTF-8 secret."""
     if header is None or not header.strip():
         raise Refusal(401, "no %s header (the webhook has a secret)" % SIGNATURE_HEADER)
     try:
