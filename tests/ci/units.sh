@@ -5,9 +5,7 @@
 #   tests/ci/units.sh tests/unit/simulators/  some of them
 #
 # ansible-test needs the collection at .../ansible_collections/scriptbridge/core
-# as a real directory. The SuperOffice specs the simulator tests check against
-# live beside the repository (../shared/spec); the copy gets them at the same
-# place beside it. The tests run with the test virtualenv's Python (--local).
+# as a real directory. The tests run with the test virtualenv's Python (--local).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 venv="${VENV:-$root/.venv}"
@@ -21,9 +19,6 @@ tree="$work/ansible_collections/scriptbridge/core"
 mkdir -p "$tree"
 (cd "$root" && git ls-files -z --cached --others --exclude-standard \
   | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$tree"
-if [ -d "$root/../shared" ]; then
-  ln -s "$(cd "$root/../shared" && pwd)" "$work/ansible_collections/scriptbridge/shared"
-fi
 cd "$tree"
 git init -q . && git add -A >/dev/null
 PATH="$venv/bin:$PATH" "$venv/bin/ansible-test" units --local --python "$python_version" --color no "${@:-tests/unit/}"

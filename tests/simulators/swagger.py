@@ -1,6 +1,6 @@
 """Check HTTP exchanges against the official SuperOffice Swagger 2.0 specs.
 
-The specs live in ``shared/spec/superoffice/`` beside the repository. Swagger 2.0
+The specs are copies in ``tests/simulators/specs/superoffice/`` (their README names the origin). Swagger 2.0
 cannot say "nullable", and the .NET WebAPI writes ``null`` for any property it has
 no value for (and for every property ``$select`` leaves out), so by default a
 property of an object may be ``null``; map values, array items and whole bodies
@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import jsonschema
 
-SPEC_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "superoffice"
+SPEC_DIR = Path(__file__).resolve().parent / "specs" / "superoffice"
 SPEC_FILES = ("Swagger-v1-CRMScript.json", "Swagger-v1-CRMScriptAgent.json",
               "Swagger-v1-CustomerServiceAgent.json")
 

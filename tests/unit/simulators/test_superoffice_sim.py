@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -26,11 +25,9 @@ from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim impo
     SuperOfficeSimulator)
 from ansible_collections.scriptbridge.core.tests.simulators.launcher import MODULES, simulator_env
 from ansible_collections.scriptbridge.core.tests.simulators.swagger import (
-    ERROR_BODY_SCHEMA, SPEC_FILES, SwaggerMismatch, event_handler_type_enum, find_operation,
+    ERROR_BODY_SCHEMA, SPEC_DIR, SPEC_FILES, SwaggerMismatch, event_handler_type_enum, find_operation,
     load_spec, operation_schemas, validate_exchange, validator)
 
-REPO = Path(__file__).resolve().parents[3]
-SPEC_DIR = REPO.parent / "shared" / "spec" / "superoffice"
 
 BASIC = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
 CS = "/api/v1/Agents/CustomerService/"
