@@ -18,9 +18,12 @@ opened, or the server answered 429 or 503 (it refused the request before
 running anything). A timeout or a reset after the request left is never
 repeated; the error says that the script may have run.
 
-A request *acts* when it can make the server do something (run a script); the
-caller says so with ``acts``. A transport opened ``read_only`` (check mode)
-refuses every request that acts before sending it, whatever the caller's bug.
+A request *acts* when it can make the server do something (run a script). It
+is decided from the method: every request but GET, HEAD and OPTIONS acts,
+unless the caller names it read-only with ``acts=False`` (a login, a lookup
+that happens to be a POST). A transport opened ``read_only`` (check mode)
+refuses every request that acts before sending it, so a caller that forgets
+to say anything cannot run a script in check mode.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -37,6 +37,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
 )
 from ansible_collections.scriptbridge.core.plugins.module_utils._http import (
     NOT_JSON,
+    SAFE_METHODS,
     HttpTransport,
     Redactor,
     body_excerpt,
@@ -132,6 +133,16 @@ def _other_message(text, redactor):
     return body_excerpt(redactor.scrub(text))
 
 
+# POSTs that only read: they are sent in check mode. Every other POST, PUT, PATCH or DELETE acts.
+KNOWN_READS = frozenset([("POST", "Agents/CustomerService/EventHandlerExists")])
+
+
+def request_acts(method, path):
+    """Whether ``method`` on ``path`` can act: anything but GET, HEAD, OPTIONS and the known reads."""
+    method = str(method).upper()
+    return method not in SAFE_METHODS and (method, str(path).split("?", 1)[0]) not in KNOWN_READS
+
+
 class SuperOfficeClient:
     """Authenticated calls to one SuperOffice installation or tenant.
 
@@ -222,13 +233,15 @@ class SuperOfficeClient:
     def close(self):
         self.transport.close()
 
-    def request(self, method, path, payload=None, params=None, action=None, acts=False):
+    def request(self, method, path, payload=None, params=None, action=None, acts=None):
         """Call ``path`` (relative to ``/api/v1/``) and return the parsed JSON answer.
 
-        ``action`` says what the call does, for messages; ``acts`` marks calls that run
-        scripts, whose failures after the request was sent may mean the script ran.
+        ``action`` says what the call does, for messages. Whether the call acts (can run
+        a script, so that a failure after sending may mean it ran, and check mode refuses
+        it) follows from ``request_acts`` unless the caller says ``acts`` explicitly.
         """
         action = action or "calling %s" % path
+        acts = request_acts(method, path) if acts is None else bool(acts)
         response = self.transport.request(method, self.base + path, payload=payload, params=params, acts=acts)
         if 200 <= response.status < 300:
             if not response.content.strip():

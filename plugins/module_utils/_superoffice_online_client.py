@@ -85,7 +85,7 @@ class OnlineSuperOfficeClient(SuperOfficeClient):
             return True
         return False
 
-    def request(self, method, path, payload=None, params=None, action=None, acts=False):
+    def request(self, method, path, payload=None, params=None, action=None, acts=None):
         try:
             return super(OnlineSuperOfficeClient, self).request(method, path, payload, params, action, acts)
         except ScriptBridgeError as error:
