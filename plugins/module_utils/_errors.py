@@ -29,7 +29,9 @@ the server but its outcome is unknown (a timeout, a reset or a server error
 after sending): a script may have run, so the request must not be repeated and
 the user must be told. The error type owns that sentence (``MAY_HAVE_RUN``): a
 layer that raises such an error says what happened and sets ``may_have_run``,
-and the sentence is added once, the same everywhere.
+and the sentence is added once, the same everywhere. Its opposite,
+``nothing_ran``, says that certainly nothing ran (a read failed, a login was
+refused, a rule refused the task before sending); it adds ``NOTHING_RAN``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -54,15 +56,28 @@ MAY_HAVE_RUN = (
     "check on the server before running it again."
 )
 
+NOTHING_RAN = "Nothing was run."
+
+
+def _with_sentence(message, sentence):
+    message = message.rstrip()
+    if message.endswith(sentence):
+        return message
+    return "%s%s %s" % (message, "" if message.endswith((".", "?", "!")) else ".", sentence)
+
 
 class ScriptBridgeError(Exception):
     """Base of every error the collection raises on purpose."""
 
     kind = "protocol"
 
-    def __init__(self, message, code=None, data=None, kind=None, may_have_run=False, status=None):
-        if may_have_run and not message.endswith(MAY_HAVE_RUN):
-            message = "%s%s %s" % (message.rstrip(), "" if message.rstrip().endswith(".") else ".", MAY_HAVE_RUN)
+    def __init__(self, message, code=None, data=None, kind=None, may_have_run=False, status=None, nothing_ran=False):
+        if may_have_run and nothing_ran:
+            raise ValueError("An error cannot say both that a script may have run and that nothing ran.")
+        if may_have_run:
+            message = _with_sentence(message, MAY_HAVE_RUN)
+        elif nothing_ran:
+            message = _with_sentence(message, NOTHING_RAN)
         super(ScriptBridgeError, self).__init__(message)
         self.message = message
         self.code = code

@@ -288,10 +288,6 @@ def _short_reason(exc):
     return text.strip(" ()'\"") or exc.__class__.__name__
 
 
-# What a failure after sending means for a read (for a request that acts, the error says it).
-_AFTER_SENDING = {True: ".", False: " (a read: nothing ran)."}
-
-
 class _NotOpened(Exception):
     """No connection could be opened: nothing was sent, so the request may be tried again."""
 
@@ -412,9 +408,8 @@ class HttpTransport:
                 raise self._timeout(where, acts)
             raise self._fail(
                 UnreachableError,
-                "The connection to %s broke after the request was sent (%s)%s"
-                % (where, _short_reason(exc), _AFTER_SENDING[acts]),
-                may_have_run=acts,
+                "The connection to %s broke after the request was sent (%s)." % (where, _short_reason(exc)),
+                may_have_run=acts, nothing_ran=not acts,
             )
         except requests.exceptions.Timeout:
             raise self._timeout(where, acts)
@@ -424,14 +419,13 @@ class HttpTransport:
         except requests.exceptions.RequestException as exc:
             raise self._fail(
                 ProtocolError,
-                "The answer from %s was cut off or malformed (%s)%s" % (where, _short_reason(exc), _AFTER_SENDING[acts]),
-                may_have_run=acts,
+                "The answer from %s was cut off or malformed (%s)." % (where, _short_reason(exc)),
+                may_have_run=acts, nothing_ran=not acts,
             )
 
     def _timeout(self, where, acts):
         return self._fail(
             RequestTimeoutError,
-            "No answer from %s within %s seconds%s Raise timeout if the server needs longer."
-            % (where, self.timeout, _AFTER_SENDING[acts]),
-            may_have_run=acts,
+            "No answer from %s within %s seconds. Raise timeout if the server needs longer." % (where, self.timeout),
+            may_have_run=acts, nothing_ran=not acts,
         )

@@ -374,9 +374,9 @@ class ZabbixClient:
         if self.uses_token and self.rules.token_execute_broken:
             raise UnsupportedError(
                 "Zabbix %s cannot run script.execute with an API token: its frontend fails with HTTP 500 "
-                "(a known 5.4/6.0 bug: executeScript() gets no session id). Nothing was run. Use username and "
-                "password instead (the module logs in and out for you), or upgrade to Zabbix 6.4 or later."
-                % self.version_text
+                "(a known 5.4/6.0 bug: executeScript() gets no session id). Use username and password instead "
+                "(the module logs in and out for you), or upgrade to Zabbix 6.4 or later." % self.version_text,
+                nothing_ran=True,
             )
 
 
