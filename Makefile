@@ -11,18 +11,31 @@ LINK := $(COLLECTIONS)/ansible_collections/scriptbridge/core
 .PHONY: venv link demo test lint sanity unit playbook clean
 .PHONY: docs changelog-lint ee compat
 
-# venv.sh also makes .venvs/rulebook (ansible-rulebook, and Java 17 when missing): tests/ci/rulebook_venv.sh.
-$(VENV)/.installed: tests/requirements.txt requirements.txt tests/ci/venv.sh \
-		tests/eda/requirements.txt extensions/eda/requirements.txt tests/ci/rulebook_venv.sh
-	tests/ci/venv.sh $(VENV)
+# The test virtualenv: pip only, no root.
+$(VENV)/.installed: tests/requirements.txt demo/requirements.txt requirements.txt tests/ci/venv.sh
+	tests/ci/venv.sh $(VENV) tests/requirements.txt
 
 venv: $(VENV)/.installed
+
+# The demo's own virtualenv, with only what the demo uses (ansible-core, the modules' libraries, the simulators'); no root.
+DEMO_VENV := .venvs/demo
+$(DEMO_VENV)/.installed: demo/requirements.txt requirements.txt tests/ci/venv.sh
+	tests/ci/venv.sh $(DEMO_VENV) demo/requirements.txt
+
+# ansible-rulebook in a virtualenv of its own; installs Debian's Java 17 when the machine has none (root or sudo).
+RULEBOOK_VENV := .venvs/rulebook
+$(RULEBOOK_VENV)/.installed: tests/eda/requirements.txt extensions/eda/requirements.txt requirements.txt \
+		tests/ci/rulebook_venv.sh
+	tests/ci/rulebook_venv.sh $(RULEBOOK_VENV)
+
+.PHONY: rulebook
+rulebook: $(RULEBOOK_VENV)/.installed
 
 link:
 	@mkdir -p $(dir $(LINK)) && [ -L $(LINK) ] || ln -sfn $(CURDIR) $(LINK)
 
-demo: venv link
-	PYTHONPATH=$(COLLECTIONS) python demo/run.py
+demo: $(DEMO_VENV)/.installed link
+	PYTHONPATH=$(COLLECTIONS) $(DEMO_VENV)/bin/python demo/run.py
 
 test: lint sanity unit playbook eda molecule changelog-lint docs ee compat reliability
 
@@ -42,7 +55,7 @@ playbook: venv link
 
 # The shipped rulebooks end to end: ansible-rulebook (.venvs/rulebook) with each, against the simulators.
 .PHONY: eda
-eda: venv link
+eda: venv link rulebook
 	python -m pytest -q tests/eda $(PYTEST_ARGS)
 
 # Faults, secrets, bad input, TLS and load (tests/reliability, docs/reliability.md); under five minutes on two workers.
@@ -57,7 +70,7 @@ molecule: venv link
 
 # The documentation site (build/docs/html): doc lint, module and role reference, guides; warnings fail it.
 docs: venv link
-	python tests/docs/build_site.py
+	PYTHONPATH=$(COLLECTIONS) python -m ansible_collections.scriptbridge.core.tests.docs.build_site
 
 # The execution environment: ansible-builder create, introspection, a job through ansible-runner.
 ee: venv

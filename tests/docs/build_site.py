@@ -26,8 +26,7 @@ import sys
 import zlib
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import eda_docs  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.scriptbridge.core.tests.docs import eda_docs
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"

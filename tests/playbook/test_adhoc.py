@@ -146,6 +146,8 @@ def test_documented_command(command, sims):
         proc, results = run_command(command, zabbix, superoffice, workdir)
     output = proc.stdout + proc.stderr
     assert "Traceback" not in output
+    # No warning a reader of the page would have to wonder about (a library's deprecation, say).
+    assert "warning" not in proc.stderr.lower(), proc.stderr
     lines = {normalise(line) for line in proc.stdout.splitlines()}
     if command.playbook:
         recap = [normalise(e) for e in command.expected if re.match(r"^localhost\s+: ok=", e)]
