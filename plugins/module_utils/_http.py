@@ -279,13 +279,33 @@ def _connection_not_opened(exc):
     return isinstance(reason, NewConnectionError)
 
 
+# urllib3's text for a host name that does not resolve: Failed to resolve 'host' ([Errno -2] Name or service not known)
+_NOT_RESOLVED = re.compile(r"Failed to resolve '([^']+)' \((?:\[Errno -?\d+\] )?(.+)\)$")
+
+
+def _balanced(text):
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def _short_reason(exc):
-    """The useful end of a requests/urllib3 exception text."""
+    """The useful end of a requests/urllib3 exception text, as a clause with balanced brackets."""
     text = getattr(exc.args[0], "reason", None) if exc.args else None
     text = str(text if text is not None else (exc.args[0] if exc.args else exc))
     text = re.sub(r"<[^>]+ object at 0x[0-9a-f]+>:?\s*", "", text)
     text = re.sub(r"^HTTP(S)?ConnectionPool\([^)]*\): ", "", text)
-    return text.strip(" ()'\"") or exc.__class__.__name__
+    text = re.sub(r"^HTTPS?Connection\(host=[^)]*\):\s*", "", text)
+    text = text.strip(" '\"")
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1].strip(" '\"")
+    not_resolved = _NOT_RESOLVED.search(text)
+    if not_resolved:
+        return "the host name %s does not resolve (%s)" % not_resolved.groups()
+    return text or exc.__class__.__name__
 
 
 class _NotOpened(Exception):
@@ -376,7 +396,7 @@ class HttpTransport:
                     continue
                 raise self._fail(
                     UnreachableError,
-                    "Cannot connect to %s: %s (tried %d times). Check the url option and that the server is up "
+                    "Cannot connect to %s: %s; tried %d times. Check the url option and that the server is up "
                     "and reachable from this host." % (display_url(url), exc.reason, attempt),
                 )
             if raw.status_code in RETRY_STATUSES and attempt < self.retry.attempts:

@@ -11,10 +11,14 @@ __metaclass__ = type
 import base64
 import email.utils
 import json
+import socket
 import threading
 import time
 
 import pytest
+import requests
+from urllib3.connection import HTTPConnection
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     ActingRequestRefused,
@@ -31,6 +35,8 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._http import (
     HttpTransport,
     Redactor,
     RetryPolicy,
+    _balanced,
+    _short_reason,
     check_base_url,
     display_url,
     may_have_run_after,
@@ -595,3 +601,43 @@ def test_may_have_run_after_a_status(status, acts, expected):
 ])
 def test_parse_json(text, expected):
     assert parse_json(text) == expected if expected is not NOT_JSON else parse_json(text) is NOT_JSON
+
+
+
+# -- Why a connection could not be opened, in a sentence -------------------------------------------------------------
+
+
+def _connection_error(reason):
+    """What requests raises when urllib3 gave up on a connection for ``reason``."""
+    return requests.exceptions.ConnectionError(MaxRetryError(None, "/api_jsonrpc.php", reason))
+
+
+def _name_resolution_error():
+    return NameResolutionError("zabbix.invalid", HTTPConnection("zabbix.invalid"),
+                               socket.gaierror(-2, "Name or service not known"))
+
+
+def _refused_error():
+    return NewConnectionError(HTTPConnection("127.0.0.1", 1),
+                              "Failed to establish a new connection: [Errno 111] Connection refused")
+
+
+def test_a_name_that_does_not_resolve_reads_as_one_clause():
+    reason = _short_reason(_connection_error(_name_resolution_error()))
+    assert reason == "the host name zabbix.invalid does not resolve (Name or service not known)"
+
+
+@pytest.mark.parametrize("make", [_name_resolution_error, _refused_error])
+def test_a_reason_has_balanced_brackets_and_no_object_names(make):
+    reason = _short_reason(_connection_error(make()))
+    assert _balanced(reason) and reason.count("(") == reason.count(")")
+    assert "object at 0x" not in reason and "HTTPConnection(" not in reason
+
+
+def test_a_refused_connection_says_so_in_a_balanced_sentence(refused_url, make_transport):
+    transport = make_transport(sleep=Sleeps())
+    with pytest.raises(UnreachableError) as caught:
+        transport.request("GET", refused_url + "/x")
+    message = caught.value.message
+    assert "Connection refused; tried 3 times. Check the url option" in message
+    assert _balanced(message)
