@@ -37,7 +37,12 @@ link:
 demo: $(DEMO_VENV)/.installed link
 	PYTHONPATH=$(COLLECTIONS) $(DEMO_VENV)/bin/python demo/run.py
 
-test: lint sanity unit playbook eda molecule changelog-lint docs ee compat reliability
+# unit and playbook run on a copy of the repository with nothing beside it (tests/ci/alone.sh).
+test: lint sanity alone eda molecule changelog-lint docs ee compat reliability
+
+.PHONY: alone
+alone: venv
+	VENV=$(abspath $(VENV)) tests/ci/alone.sh unit playbook
 
 lint: venv link
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-lint
