@@ -111,7 +111,9 @@ def test_redelivery_is_answered_and_not_emitted_again(caplog):
             body, headers = signed(TICKET_EVENT)
             first = await listener.post(body, headers)
             retry = await listener.post(body, dict(headers, **{"X-SuperOffice-Retry": "1"}))
-            other = await listener.post(*signed(dict(TICKET_EVENT, EventId="another-event-id")))
+            # Another change of the same ticket (its own EventId and Timestamp) is another delivery.
+            other = await listener.post(*signed(dict(TICKET_EVENT, EventId="another-event-id",
+                                                     Timestamp="2026-12-03T10:49:12.03Z")))
             return first, retry, other, listener.events()
 
     first, retry, other, events = run(scenario())
