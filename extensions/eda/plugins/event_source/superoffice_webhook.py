@@ -112,12 +112,20 @@ from aiohttp import web
 try:
     from ansible_collections.scriptbridge.core.plugins.module_utils._eda_state import DeliveryKeys, StateFileError
 except ImportError:
-    # ansible-rulebook runs a source from its file (runpy), found through `ansible-galaxy collection list`,
-    # so the collection is not importable yet: Ansible's own collection loader, on the same collection
-    # paths (ANSIBLE_COLLECTIONS_PATH, ansible.cfg), makes it so.
+    # ansible-rulebook runs a source from its file (runpy.run_path), found through `ansible-galaxy collection
+    # list`: the collection is not importable yet. Ansible's own collection loader, on the same collection
+    # paths (ANSIBLE_COLLECTIONS_PATH, ansible.cfg), makes it so. Only its import finder is kept: its path
+    # hook claims every path, which would make ansible-rulebook's next runpy.run_path (of a filter or
+    # another source) look for a __main__ module in a file.
+    import sys
+
     from ansible.plugins.loader import init_plugin_loader
+    from ansible.utils.collection_loader import AnsibleCollectionConfig
 
     init_plugin_loader()
+    sys.path_hooks[:] = [hook for hook in sys.path_hooks
+                         if getattr(hook, "__self__", None) is not AnsibleCollectionConfig.collection_finder]
+    sys.path_importer_cache.clear()
     from ansible_collections.scriptbridge.core.plugins.module_utils._eda_state import DeliveryKeys, StateFileError
 
 LOGGER = logging.getLogger("scriptbridge.core.superoffice_webhook")
