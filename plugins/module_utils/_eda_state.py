@@ -155,13 +155,15 @@ class ZabbixState:
     """The cursor of ``zabbix_events``: the floor, the newest id handled, the handled ids above the floor.
 
     ``seen`` maps an event id to the time it was handed on (None: handled, not handed on, e.g.
-    filtered out or suppressed). ``suppressed`` holds problems not emitted because suppressed,
-    until their recovery comes.
+    filtered out or suppressed); ``pending`` ids were written as about to be handed on and not yet
+    confirmed as handed on (a stop in between: they are handed on again). ``suppressed`` holds
+    problems not emitted because suppressed, until their recovery comes.
     """
 
     def __init__(self, path, server):
         self.file = StateFile(path, "zabbix_events", owner=server)
-        self.file.execute("CREATE TABLE IF NOT EXISTS seen (eventid INTEGER PRIMARY KEY, handed REAL)")
+        self.file.execute("CREATE TABLE IF NOT EXISTS seen (eventid INTEGER PRIMARY KEY, handed REAL, "
+                          "pending INTEGER NOT NULL DEFAULT 0)")
         self.file.execute("CREATE TABLE IF NOT EXISTS suppressed (eventid INTEGER PRIMARY KEY)")
 
     @property
@@ -169,14 +171,19 @@ class ZabbixState:
         return self.file.path
 
     def load(self):
-        """(floor, newest, saved_at, seen, suppressed), or None when no cursor was written yet."""
+        """(floor, newest, saved_at, seen, pending, suppressed), or None when no cursor was written yet."""
         floor = self.file.get("floor")
         if floor is None:
             return None
         try:
-            seen = dict((int(eventid), handed) for eventid, handed in self.file.execute("SELECT eventid, handed FROM seen"))
+            seen, pending = {}, set()
+            for eventid, handed, is_pending in self.file.execute("SELECT eventid, handed, pending FROM seen"):
+                seen[int(eventid)] = handed
+                if is_pending:
+                    pending.add(int(eventid))
             suppressed = set(int(row[0]) for row in self.file.execute("SELECT eventid FROM suppressed"))
-            return (int(floor), int(self.file.get("newest")), float(self.file.get("saved_at") or 0), seen, suppressed)
+            return (int(floor), int(self.file.get("newest")), float(self.file.get("saved_at") or 0), seen, pending,
+                    suppressed)
         except (TypeError, ValueError) as exc:
             raise StateFileError("The state_file %s holds a cursor that cannot be read (%s). %s"
                                  % (self.path, exc, _advice(self.path, "zabbix_events")))
@@ -187,10 +194,13 @@ class ZabbixState:
             state.put("newest", floor)
             state.put("saved_at", now)
 
+    # pylint: disable-next=too-many-arguments
     def record(self, marks, newest, suppressed_add=(), suppressed_drop=(), now=None):
-        """Remember handled events (``marks``: (eventid, handed time or None)) in one transaction."""
+        """Remember handled events (``marks``: (eventid, handed time or None)) in one transaction; those
+        handed on are pending until ``confirm``."""
         with self.file.transaction() as state:
-            state.executemany("INSERT OR REPLACE INTO seen (eventid, handed) VALUES (?, ?)", list(marks))
+            state.executemany("INSERT OR REPLACE INTO seen (eventid, handed, pending) VALUES (?, ?, ?)",
+                              [(eventid, handed, 0 if handed is None else 1) for eventid, handed in marks])
             if suppressed_add:
                 state.executemany("INSERT OR IGNORE INTO suppressed (eventid) VALUES (?)", [(i,) for i in suppressed_add])
             if suppressed_drop:
@@ -199,10 +209,16 @@ class ZabbixState:
             if now is not None:
                 state.put("saved_at", now)
 
-    def advance(self, floor, keep_after, now):
-        """The floor moves up: ids at or below it are forgotten unless handed on after ``keep_after``."""
+    def confirm(self, eventids):
+        """These events were handed on."""
         with self.file.transaction() as state:
-            state.execute("DELETE FROM seen WHERE eventid <= ? AND (handed IS NULL OR handed < ?)", (floor, keep_after))
+            state.executemany("UPDATE seen SET pending = 0 WHERE eventid = ?", [(i,) for i in eventids])
+
+    def advance(self, floor, keep_after, now):
+        """The floor moves up: ids at or below it are forgotten unless pending or handed on after ``keep_after``."""
+        with self.file.transaction() as state:
+            state.execute("DELETE FROM seen WHERE eventid <= ? AND pending = 0 AND (handed IS NULL OR handed < ?)",
+                          (floor, keep_after))
             state.put("floor", floor)
             state.put("saved_at", now)
 
@@ -211,11 +227,16 @@ class ZabbixState:
 
 
 class DeliveryKeys:
-    """The delivery keys of ``superoffice_webhook`` seen within the window, by the time they were seen."""
+    """The delivery keys of ``superoffice_webhook`` seen within the window, by the time they were seen.
+
+    A key is pending from the moment its delivery is accepted until it was handed on (``confirm``);
+    a pending key left by a stopped process does not make a redelivery a duplicate.
+    """
 
     def __init__(self, path):
         self.file = StateFile(path, "superoffice_webhook")
-        self.file.execute("CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, seen_at REAL NOT NULL)")
+        self.file.execute("CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, seen_at REAL NOT NULL, "
+                          "pending INTEGER NOT NULL DEFAULT 0)")
         self.file.execute("CREATE INDEX IF NOT EXISTS deliveries_seen_at ON deliveries (seen_at)")
         self._writes = 0
 
@@ -224,18 +245,20 @@ class DeliveryKeys:
         return self.file.path
 
     def seen_since(self, keys, since):
-        """Which of ``keys`` were seen at or after ``since``."""
-        found = set()
+        """{key: pending} of those of ``keys`` seen at or after ``since``."""
+        found = {}
         for key in keys:
-            row = self.file.execute("SELECT seen_at FROM deliveries WHERE key = ?", (key,)).fetchone()
+            row = self.file.execute("SELECT seen_at, pending FROM deliveries WHERE key = ?", (key,)).fetchone()
             if row is not None and row[0] >= since:
-                found.add(key)
+                found[key] = bool(row[1])
         return found
 
     def remember(self, keys, now, forget_before, limit):
-        """Add ``keys`` seen at ``now``; forget those seen before ``forget_before`` and the oldest past ``limit``."""
+        """Add ``keys`` (pending) seen at ``now``; forget those seen before ``forget_before`` and the oldest past
+        ``limit``."""
         with self.file.transaction() as state:
-            state.executemany("INSERT OR REPLACE INTO deliveries (key, seen_at) VALUES (?, ?)", [(k, now) for k in keys])
+            state.executemany("INSERT OR REPLACE INTO deliveries (key, seen_at, pending) VALUES (?, ?, 1)",
+                              [(k, now) for k in keys])
             state.execute("DELETE FROM deliveries WHERE seen_at < ?", (forget_before,))
             self._writes += 1
             # Counting is a scan: the limit is enforced every 1,000 deliveries (and it only bounds the file).
@@ -243,6 +266,10 @@ class DeliveryKeys:
             if count > limit:
                 state.execute("DELETE FROM deliveries WHERE key IN (SELECT key FROM deliveries ORDER BY seen_at LIMIT ?)",
                               (count - limit,))
+
+    def confirm(self, keys):
+        with self.file.transaction() as state:
+            state.executemany("UPDATE deliveries SET pending = 0 WHERE key = ?", [(k,) for k in keys])
 
     def forget(self, keys):
         with self.file.transaction() as state:

@@ -188,13 +188,29 @@ class StoredKeys:
         self.clock = clock
         self.limit = limit
 
+        # Keys of deliveries being handed on by this process; a pending key in the file that is not here was
+        # left by a process stopped before it handed the delivery on.
+        self.in_flight = set()
+
     def add_all(self, keys):
         now = self.clock()
         seen = self.store.seen_since(keys, now - self.window)
+        if any(not pending or key in self.in_flight for key, pending in seen.items()):
+            if set(keys) - set(seen):
+                self.store.remember(sorted(set(keys) - set(seen)), now, now - self.window, self.limit)
+                self.store.confirm(sorted(set(keys) - set(seen)))
+            return False
         self.store.remember(keys, now, now - self.window, self.limit)
-        return not seen
+        self.in_flight.update(keys)
+        return True
+
+    def confirm_all(self, keys):
+        """The delivery was handed on: from now on a redelivery is a duplicate, also after a restart."""
+        self.store.confirm(keys)
+        self.in_flight.difference_update(keys)
 
     def forget_all(self, keys):
+        self.in_flight.difference_update(keys)
         self.store.forget(keys)
 
 
@@ -303,7 +319,8 @@ class Receiver:
         event = shape_event(payload, request.headers)
         event_id = event["superoffice"]["event_id"]
         keys = delivery_keys(payload, event_id)
-        # With a state file, written (committed) here: before the event is handed on and the answer is 200.
+        # With a state file, written (committed) here as pending: before the event is handed on; confirmed once it
+        # is, before the answer 200. A restart between the two lets the redelivery through.
         if not self.recent.add_all(keys):
             LOGGER.info("Dropped a redelivery of EventId %s (%s, uuid %s)", event_id, payload["Event"],
                         event["meta"]["uuid"])
@@ -314,6 +331,8 @@ class Receiver:
             # Not emitted: a redelivery must be able to bring it.
             self.forget(keys)
             raise
+        if isinstance(self.recent, StoredKeys):
+            self.recent.confirm_all(keys)
         await asyncio.sleep(0)
         LOGGER.info("Emitted %s for EventId %s (uuid %s)", payload["Event"], event_id, event["meta"]["uuid"])
         return web.json_response({"status": "accepted", "event_id": event_id})

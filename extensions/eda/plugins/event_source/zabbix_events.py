@@ -328,6 +328,7 @@ class Cursor:
         self.state = state
         self.clock = clock
         self.seen = {}
+        self.pending = set()
         self.suppressed = set()
         self.saved_at = None
 
@@ -342,7 +343,7 @@ class Cursor:
         loaded = self.state.load()
         if loaded is None:
             return False
-        self.floor, self.newest, self.saved_at, self.seen, self.suppressed = loaded
+        self.floor, self.newest, self.saved_at, self.seen, self.pending, self.suppressed = loaded
         return True
 
     def begin(self, after):
@@ -358,11 +359,18 @@ class Cursor:
         return eventid > self.floor and eventid not in self.seen
 
     def to_replay(self):
-        """Ids handed on in the last ``replay`` seconds before the state was last written, ascending."""
-        if not self.replay or self.saved_at is None:
-            return []
-        since = self.saved_at - self.replay
-        return sorted(eventid for eventid, handed in self.seen.items() if handed is not None and handed >= since)
+        """Ids written as about to be handed on but not confirmed (a stop came in between), and those handed on
+        in the last ``replay`` seconds before the state was last written; ascending."""
+        again = set(self.pending)
+        if self.replay and self.saved_at is not None:
+            since = self.saved_at - self.replay
+            again.update(eventid for eventid, handed in self.seen.items() if handed is not None and handed >= since)
+        return sorted(again)
+
+    def confirm(self, eventids):
+        if self.state is not None and eventids:
+            self.state.confirm(eventids)
+        self.pending.difference_update(eventids)
 
     def mark(self, marks, suppressed_add=(), suppressed_drop=()):
         """Remember ``marks`` ((eventid, handed on?) pairs); written before any of them is handed on."""
@@ -372,6 +380,7 @@ class Cursor:
         if self.state is not None:
             self.state.record(stamped, newest, suppressed_add, suppressed_drop, now)
         self.seen.update(stamped)
+        self.pending.update(eventid for eventid, handed in stamped if handed is not None)
         self.suppressed.update(suppressed_add)
         self.suppressed.difference_update(suppressed_drop)
         self.newest = newest
@@ -386,7 +395,7 @@ class Cursor:
             self.state.advance(floor, keep_after, now)
         self.floor = floor
         self.seen = dict((eventid, handed) for eventid, handed in self.seen.items()
-                         if eventid > floor or (handed is not None and handed >= keep_after))
+                         if eventid > floor or eventid in self.pending or (handed is not None and handed >= keep_after))
         self.saved_at = now
 
 
@@ -558,9 +567,11 @@ class Poller:
             params = dict(self.query(0), eventids=[str(i) for i in eventids[start:start + PAGE]])
             del params["eventid_from"]
             rows.extend(await self.call("event.get", params))
-        LOGGER.info("zabbix_events replays %d event(s) handed on in the %d s before it stopped", len(rows),
-                    self.cursor.replay)
+        LOGGER.info("zabbix_events replays %d event(s) handed on (or about to be) in the %d s before it stopped",
+                    len(rows), self.cursor.replay)
         await self.emit(rows, replay=True)
+        # Ids that are no longer visible (deleted) are not asked for again.
+        self.cursor.confirm(eventids)
 
     async def problems_of(self, recoveries):
         """The problem row of each recovery, by the recovery's event id."""
@@ -610,7 +621,8 @@ class Poller:
                             if suppressed and str(row["value"]) == "1"],
             suppressed_drop=[int(problem["eventid"]) for row, _e, problem, _w, _s in shaped
                              if problem is not None and str(row["value"]) != "1"])
-        for _row, event, _problem, wanted, suppressed in shaped:
+        handed = []
+        for row, event, _problem, wanted, suppressed in shaped:
             if suppressed:
                 LOGGER.info("Skipped Zabbix %s event %s: suppressed by a maintenance", event["zabbix"]["kind"],
                             event["zabbix"]["eventid"])
@@ -618,8 +630,11 @@ class Poller:
                 continue
             await self.queue.put(event)
             await asyncio.sleep(0)
+            handed.append(int(row["eventid"]))
             LOGGER.info("%s Zabbix %s event %s", "Replayed" if replay else "Emitted", event["zabbix"]["kind"],
                         event["zabbix"]["eventid"])
+        # Handed on: a restart does not hand them on again (unless they are within replay).
+        self.cursor.confirm(handed)
 
 
 async def main(queue, args):

@@ -15,6 +15,7 @@ import sqlite3
 import ssl
 import stat
 import subprocess
+import time
 
 import aiohttp
 import pytest
@@ -420,3 +421,21 @@ def test_stored_keys_expire_after_the_window(tmp_path):
     now[0] += 61
     assert keys.add_all(["c"]) and store.count() == 1
     store.close()
+
+
+def test_a_delivery_written_but_not_handed_on_before_a_stop_is_taken_again(caplog, tmp_path):
+    state = str(tmp_path / "webhook.db")
+    # What a process killed between the write and the hand-on leaves behind: pending keys.
+    store = source.DeliveryKeys(state)
+    store.remember(source.delivery_keys(TICKET_EVENT, TICKET_EVENT["EventId"]), time.time(), 0, 1000)
+    store.close()
+
+    async def scenario():
+        async with Listener({"secret": SECRET, "state_file": state}, caplog) as listener:
+            first = await listener.post(*signed(TICKET_EVENT))
+            again = await listener.post(*signed(new_cycle(TICKET_EVENT, 2)))
+            return first, again, listener.events()
+
+    first, again, events = run(scenario())
+    assert [json.loads(first[1])["status"], json.loads(again[1])["status"]] == ["accepted", "duplicate"]
+    assert len(events) == 1

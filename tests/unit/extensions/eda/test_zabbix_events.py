@@ -661,3 +661,18 @@ def test_random_restarts_outages_and_late_commits_lose_nothing_and_repeat_nothin
         raised.append(eventid)
     emitted.extend(int(e["zabbix"]["eventid"]) for e in Run(zabbix, [None, None], state_file=state).events())
     assert sorted(emitted) == sorted(raised), "seed %d" % seed
+
+
+def test_an_event_written_but_not_handed_on_before_a_stop_is_handed_on_after_the_restart(tmp_path):
+    state = str(tmp_path / "zabbix.db")
+    zabbix = seeded()
+
+    class Stopping(asyncio.Queue):
+        async def put(self, item):
+            raise asyncio.CancelledError()  # the process stops right after the write
+
+    run = Run(zabbix, [lambda zab: zab.problem(101, "web-01", "P"), None], state_file=state)
+    run.queue = run.poller.queue = Stopping()
+    assert run.events() == []
+    assert ids(Run(zabbix, [None], state_file=state).events()) == [("problem", "101")]
+    assert Run(zabbix, [None], state_file=state).events() == []
