@@ -15,7 +15,7 @@ log is rolled back or forward when the file is opened again). Every commit is sy
 disk (``synchronous=FULL``), so a committed event or delivery key also survives a power
 failure.
 
-A state file holds no secret: event ids, delivery keys (SHA-256 digests), times, and the
+A state file holds no secret: event ids, delivery keys (truncated SHA-256 digests), times, and the
 public URL of the Zabbix server whose cursor it keeps. It is created with mode 0600.
 
 A file that cannot be opened, is not a SQLite database, fails SQLite's check, or belongs to
@@ -27,6 +27,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import os
 import sqlite3
 
@@ -226,6 +227,10 @@ class ZabbixState:
         self.file.close()
 
 
+def _digest(key):
+    return hashlib.sha256(key.encode("utf-8")).digest()[:16]
+
+
 class DeliveryKeys:
     """The delivery keys of ``superoffice_webhook`` seen within the window, by the time they were seen.
 
@@ -235,8 +240,9 @@ class DeliveryKeys:
 
     def __init__(self, path):
         self.file = StateFile(path, "superoffice_webhook")
-        self.file.execute("CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, seen_at REAL NOT NULL, "
-                          "pending INTEGER NOT NULL DEFAULT 0)")
+        # A key is kept as the first 16 bytes of its SHA-256 digest, in the table's own B-tree (no rowid).
+        self.file.execute("CREATE TABLE IF NOT EXISTS deliveries (key BLOB PRIMARY KEY, seen_at REAL NOT NULL, "
+                          "pending INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID")
         self.file.execute("CREATE INDEX IF NOT EXISTS deliveries_seen_at ON deliveries (seen_at)")
         self._writes = 0
 
@@ -248,7 +254,7 @@ class DeliveryKeys:
         """{key: pending} of those of ``keys`` seen at or after ``since``."""
         found = {}
         for key in keys:
-            row = self.file.execute("SELECT seen_at, pending FROM deliveries WHERE key = ?", (key,)).fetchone()
+            row = self.file.execute("SELECT seen_at, pending FROM deliveries WHERE key = ?", (_digest(key),)).fetchone()
             if row is not None and row[0] >= since:
                 found[key] = bool(row[1])
         return found
@@ -258,7 +264,7 @@ class DeliveryKeys:
         ``limit``."""
         with self.file.transaction() as state:
             state.executemany("INSERT OR REPLACE INTO deliveries (key, seen_at, pending) VALUES (?, ?, 1)",
-                              [(k, now) for k in keys])
+                              [(_digest(k), now) for k in keys])
             state.execute("DELETE FROM deliveries WHERE seen_at < ?", (forget_before,))
             self._writes += 1
             # Counting is a scan: the limit is enforced every 1,000 deliveries (and it only bounds the file).
@@ -269,11 +275,11 @@ class DeliveryKeys:
 
     def confirm(self, keys):
         with self.file.transaction() as state:
-            state.executemany("UPDATE deliveries SET pending = 0 WHERE key = ?", [(k,) for k in keys])
+            state.executemany("UPDATE deliveries SET pending = 0 WHERE key = ?", [(_digest(k),) for k in keys])
 
     def forget(self, keys):
         with self.file.transaction() as state:
-            state.executemany("DELETE FROM deliveries WHERE key = ?", [(k,) for k in keys])
+            state.executemany("DELETE FROM deliveries WHERE key = ?", [(_digest(k),) for k in keys])
 
     def count(self):
         return self.file.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0]

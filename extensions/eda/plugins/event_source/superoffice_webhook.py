@@ -63,7 +63,7 @@ options:
     default: 86400
   state_file:
     description:
-      - A path - the delivery keys seen within O(redelivery_window) are kept there (an SQLite database of SHA-256
+      - A path - the delivery keys seen within O(redelivery_window) are kept there (an SQLite database of truncated SHA-256
         digests, created with mode 0600; no secret and no payload is written to it), written before the delivery
         is answered 200. A restarted source still drops a redelivery.
       - A file that cannot be read or is damaged stops the source with a message naming the file.
