@@ -127,7 +127,7 @@ async def load(url, bodies, concurrency):
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
         began = time.perf_counter()
-        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+        await asyncio.gather(*(worker(session) for _worker in range(concurrency)))
         seconds = time.perf_counter() - began
     return seconds, latencies, statuses
 
@@ -208,8 +208,8 @@ def render(results):
         "| figure | value |",
         "|---|---|",
         "| events emitted | %s |" % format(zbx["emitted"], ","),
-        "| time to emit them all | %.1f s (%.0f events/s) |" % (zbx["backlog_seconds"],
-                                                               zbx["emitted"] / zbx["backlog_seconds"]),
+        "| time to emit them all | %.1f s (%.0f events/s) |" % (
+            zbx["backlog_seconds"], zbx["emitted"] / zbx["backlog_seconds"]),
         "| CPU time of the source's process | %.1f s |" % zbx["backlog_cpu_seconds"],
         "| `event.get` calls for the backlog | %d (pages of 1,000) |" % zbx["backlog_event_get"],
         "| peak memory of the source's process (RSS) | %.1f MiB |" % (zbx["max_rss_kib"] / 1024.0),
@@ -282,8 +282,8 @@ def main():
     print(text)
     output = HERE / "output"
     output.mkdir(exist_ok=True)
-    (output / ("eda-%s.json" % time.strftime("%Y%m%d-%H%M%S"))).write_text(json.dumps(results, indent=2),
-                                                                          encoding="utf-8")
+    raw = output / ("eda-%s.json" % time.strftime("%Y%m%d-%H%M%S"))
+    raw.write_text(json.dumps(results, indent=2), encoding="utf-8")
     if not options.no_doc:
         write_doc(text, results)
     return 0

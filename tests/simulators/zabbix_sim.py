@@ -141,8 +141,9 @@ Events that appear and recover (for event sources that poll ``event.get``)
     ``eventid_till``, ``time_from``/``time_till`` (inclusive), ``suppressed`` (true: only
     suppressed events, false: only the others), ``filter``, ``selectHosts``, ``selectTags``,
     ``selectSuppressionData`` (``maintenanceid``, ``suppress_until``, and ``userid`` from 6.4),
-    ``sortfield``/``sortorder`` and ``limit``; without a sort field events come by event id. ``hostgroup.get`` lists the three host groups (``groupids``, ``filter``,
-    ``search``, ``output``).
+    ``sortfield``/``sortorder`` and ``limit``; without a sort field events come by event id.
+    ``hostgroup.get`` lists the three host groups (``groupids``, ``filter``, ``search``,
+    ``output``).
 
 Recording (thread-safe)
     ``stats()`` (also ``GET /_sim/stats``): ``requests`` (HTTP requests to the API paths),

@@ -636,7 +636,7 @@ def test_random_restarts_outages_and_late_commits_lose_nothing_and_repeat_nothin
     raised = []
 
     def step(zab):
-        for _ in range(rng.randrange(0, 6)):
+        for _problem in range(rng.randrange(0, 6)):
             eventid = next_id[0]
             next_id[0] += 1
             clock = zab.clock + rng.choice([0, -7200, -86400 * 30, 86400 * 365])
