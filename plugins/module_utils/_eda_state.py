@@ -90,7 +90,8 @@ class StateFile:
                                  % (self.path, self.get("schema"), _advice(self.path, self.kind)))
         elif owner is not None and self.get("owner") not in (None, owner):
             raise StateFileError("The state_file %s keeps the cursor of %s, not of %s. Give each server a file of its "
-                                 "own." % (self.path, self.get("owner"), owner))
+                                 "own; if it is the same server under a new URL, move the file away and set start to "
+                                 "the last event id handled." % (self.path, self.get("owner"), owner))
 
     def transaction(self):
         return _Transaction(self)
