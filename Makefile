@@ -85,11 +85,16 @@ ee: venv
 compat: venv link
 	tests/compat/run.sh
 
-# The fan-out benchmark against the simulator (docs/benchmarks.md); not part of `make test`.
+# The fan-out benchmark against the simulator, then the event sources' (docs/benchmarks.md); not part of `make test`.
 BENCH_ARGS ?=
-.PHONY: benchmark
+EDA_BENCH_ARGS ?=
+.PHONY: benchmark benchmark-eda
 benchmark: venv link
-	PYTHONPATH=$(COLLECTIONS) python benchmarks/fanout.py $(BENCH_ARGS)
+	rc=0; PYTHONPATH=$(COLLECTIONS) python benchmarks/fanout.py $(BENCH_ARGS) || rc=$$?; \
+	PYTHONPATH=$(COLLECTIONS) python benchmarks/eda_sources.py $(EDA_BENCH_ARGS) || rc=$$?; exit $$rc
+
+benchmark-eda: venv link
+	PYTHONPATH=$(COLLECTIONS) python benchmarks/eda_sources.py $(EDA_BENCH_ARGS)
 
 # Changelog fragments and changelog.yaml lint clean; CHANGELOG.rst is up to date; the next release notes render.
 changelog-lint: venv

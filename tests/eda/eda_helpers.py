@@ -19,6 +19,7 @@ import hmac
 import json
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -90,6 +91,7 @@ class Rulebook:
                          "ANSIBLE_HOME": str(self.tmp / "ansible-home"), "PYTHONUNBUFFERED": "1"})
         self.env.update(env)
         self.lines = []
+        self.timed = []
         self.proc = None
         self.started = None
         self._reader = None
@@ -98,14 +100,16 @@ class Rulebook:
         argv = [str(VENV / "bin" / "ansible-rulebook"), "--rulebook", "rulebook.yml", "-i", "inventory.yml",
                 "--vars", "vars.yml", "--shutdown-delay", "5", "-vv"]
         self.started = time.monotonic()
+        # A session of its own: kill() ends it with every playbook it started, as a stopped container does.
         self.proc = subprocess.Popen(argv, cwd=str(self.tmp), env=self.env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         return self
 
     def _read(self):
         for line in self.proc.stdout:
+            self.timed.append((time.time(), line.rstrip("\n")))
             self.lines.append(line.rstrip("\n"))
 
     @property
@@ -147,6 +151,15 @@ class Rulebook:
             raise AssertionError("ansible-rulebook did not stop by itself:\n%s" % self.output)
         self._reader.join(timeout=10)
         return self.proc.returncode, time.monotonic() - self.started
+
+    def kill(self):
+        """SIGKILL to ansible-rulebook and everything it started; returns when they are gone."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=60)
+        self._reader.join(timeout=30)
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:

@@ -131,12 +131,19 @@ Events that appear and recover (for event sources that poll ``event.get``)
     next event id and the current time as ``clock``; ``recover(eventid)`` (or ``POST
     /_sim/events`` with ``{"recover": eventid}``) adds its recovery event (value 0, severity
     0, same trigger and name, no tags) and sets the problem's ``r_eventid`` to it. Both
-    answer the new event id; ``reset()`` drops them. ``event.get`` takes ``eventids``,
+    answer the new event id; ``reset()`` drops them. ``raise_problem`` also takes ``clock``
+    (a proxy's backlog or a skewed clock: any Unix time), ``suppressed=True`` (the problem is in a
+    maintenance: ``suppressed`` is ``"1"`` and its suppression data names maintenance 1) and
+    ``visible=False`` (the id is handed out now, the event becomes visible to ``event.get`` only
+    with ``publish(eventid)``, as a transaction that commits late); the recovery of a suppressed
+    problem is not suppressed itself, as on the server. ``event.get`` takes ``eventids``,
     ``hostids``, ``groupids``, ``objectids``, ``value`` (one or a list), ``eventid_from``/
-    ``eventid_till``, ``time_from``/``time_till`` (inclusive), ``filter``, ``selectHosts``,
-    ``selectTags``, ``sortfield``/``sortorder`` and ``limit``; without a sort field events come
-    by event id. ``hostgroup.get`` lists the three host groups (``groupids``, ``filter``,
-    ``search``, ``output``).
+    ``eventid_till``, ``time_from``/``time_till`` (inclusive), ``suppressed`` (true: only
+    suppressed events, false: only the others), ``filter``, ``selectHosts``, ``selectTags``,
+    ``selectSuppressionData`` (``maintenanceid``, ``suppress_until``, and ``userid`` from 6.4),
+    ``sortfield``/``sortorder`` and ``limit``; without a sort field events come by event id.
+    ``hostgroup.get`` lists the three host groups (``groupids``, ``filter``, ``search``,
+    ``output``).
 
 Recording (thread-safe)
     ``stats()`` (also ``GET /_sim/stats``): ``requests`` (HTTP requests to the API paths),
@@ -154,7 +161,8 @@ Control endpoints (never need HTTP Basic, never slowed down, not counted in ``re
 the shapes of ``base.py``)
     ``GET /_sim/stats``, ``GET /_sim/requests``, ``GET /_sim/config``,
     ``POST /_sim/reset``, ``POST /_sim/expire_sessions`` (``{"ok": true, "expired": N}``),
-    ``POST /_sim/events`` (above; ``{"ok": true, "eventid": ...}``),
+    ``POST /_sim/events`` (above, with ``clock``, ``suppressed`` and ``visible`` too, or
+    ``{"publish": eventid}``; ``{"ok": true, "eventid": ...}``),
     ``POST /_sim/config`` with a JSON object of ``latency`` and/or ``slow_script_seconds``
     (numbers >= 0) and/or ``enable_global_scripts`` (0 or 1, the server's ``EnableGlobalScripts``;
     7.0+ only refuse scripts run by the server or a proxy when it is 0; default 1, as the
@@ -883,19 +891,30 @@ class _EventLog:
             self._next_triggerid = self.FIRST_TRIGGERID
 
     def all(self) -> list:
-        """Copies of every event, by event id."""
+        """Copies of every visible event, by event id."""
         with self._lock:
-            return copy.deepcopy(self._events)
+            return copy.deepcopy([event for event in self._events if not event.get("_hidden")])
 
     def event(self, eventid: str) -> dict | None:
         with self._lock:
-            found = [event for event in self._events if event["eventid"] == str(eventid)]
+            found = [event for event in self._events if event["eventid"] == str(eventid) and not event.get("_hidden")]
             return copy.deepcopy(found[0]) if found else None
 
     def _next_eventid(self) -> str:
         return str(max(int(event["eventid"]) for event in self._events) + 1 if self._events else 1)
 
-    def raise_problem(self, host: str, name: str, severity: int = 3, tags=()) -> dict:
+    def publish(self, eventid: str) -> dict:
+        """An event raised with ``visible=False`` becomes visible."""
+        with self._lock:
+            found = [event for event in self._events if event["eventid"] == str(eventid) and event.get("_hidden")]
+            if not found:
+                raise ValueError(f"no event {eventid!r} waiting to be visible")
+            del found[0]["_hidden"]
+            return copy.deepcopy(found[0])
+
+    # pylint: disable-next=too-many-arguments
+    def raise_problem(self, host: str, name: str, severity: int = 3, tags=(), *, clock=None, suppressed=False,
+                      visible=True) -> dict:
         """A new problem event of a new trigger on the host with this technical name."""
         found = [h for h in self._fixture.hosts if h["host"] == host]
         if not found:
@@ -904,9 +923,16 @@ class _EventLog:
             raise ValueError("severity must be an integer from 0 to 5")
         if not isinstance(tags, (list, tuple)) or not all(isinstance(t, dict) and t.get("tag") for t in tags):
             raise ValueError("tags must be a list of {tag, value}")
+        if clock is not None and (isinstance(clock, bool) or not isinstance(clock, int) or clock < 0):
+            raise ValueError("clock must be a Unix time (an integer >= 0)")
         with self._lock:
             event = _event_object(self._profile, self._next_eventid(), found[0]["hostid"], str(self._next_triggerid),
-                                  str(name), str(severity), str(int(time.time())), "1", tags)
+                                  str(name), str(severity), str(int(time.time()) if clock is None else clock), "1", tags)
+            if suppressed:
+                event["suppressed"] = "1"
+                event["_suppression"] = ({"maintenanceid": "1", "suppress_until": "0", "userid": "0"},)
+            if not visible:
+                event["_hidden"] = True
             self._next_triggerid += 1
             self._events.append(event)
             return copy.deepcopy(event)
@@ -925,16 +951,23 @@ class _EventLog:
             return copy.deepcopy(event)
 
     def control(self, data: dict) -> dict:
-        """``POST /_sim/events``: ``{"host", "name", "severity", "tags"}`` or ``{"recover": eventid}``."""
+        """``POST /_sim/events``: ``{"host", "name", "severity", "tags", "clock", "suppressed", "visible"}``,
+        ``{"recover": eventid}`` or ``{"publish": eventid}``."""
+        if "publish" in data:
+            if set(data) != {"publish"}:
+                raise ValueError("publish takes no other keys")
+            return {"eventid": self.publish(str(data["publish"]))["eventid"]}
         if "recover" in data:
             if set(data) != {"recover"}:
                 raise ValueError("recover takes no other keys")
             event = self.recover(str(data["recover"]))
             return {"eventid": event["eventid"], "problem_eventid": str(data["recover"])}
-        unknown = set(data) - {"host", "name", "severity", "tags"}
+        unknown = set(data) - {"host", "name", "severity", "tags", "clock", "suppressed", "visible"}
         if unknown or "host" not in data or "name" not in data:
-            raise ValueError("a problem is {host, name, severity, tags}")
-        event = self.raise_problem(str(data["host"]), str(data["name"]), data.get("severity", 3), data.get("tags", []))
+            raise ValueError("a problem is {host, name, severity, tags, clock, suppressed, visible}")
+        event = self.raise_problem(str(data["host"]), str(data["name"]), data.get("severity", 3), data.get("tags", []),
+                                   clock=data.get("clock"), suppressed=bool(data.get("suppressed", False)),
+                                   visible=bool(data.get("visible", True)))
         return {"eventid": event["eventid"]}
 
 
@@ -1351,6 +1384,9 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
             bound = params.get(param)
             if bound is not None and (not str(bound).isdigit() or sign * (int(event[field]) - int(bound)) < 0):
                 return False
+        suppressed = params.get("suppressed")
+        if suppressed is not None and (str(suppressed).lower() in ("1", "true")) != (event["suppressed"] == "1"):
+            return False
         return all((_selected(_loose_ids(params.get("eventids")), event["eventid"]),
                     _selected(_loose_ids(params.get("hostids")), event["_hostid"]),
                     groupids is None or groupids.intersection(host["_groups"]),
@@ -1374,10 +1410,15 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
                 row["hosts"] = [_project(host, params["selectHosts"], ("hostid",))]
             if params.get("selectTags") is not None:
                 row["tags"] = [_project(tag, params["selectTags"]) for tag in event["_tags"]]
+            if params.get("selectSuppressionData") is not None:
+                fields = ("maintenanceid", "suppress_until") + (("userid",) if self._profile.number >= (6, 4) else ())
+                row["suppression_data"] = [_project({k: v for k, v in item.items() if k in fields},
+                                                    params["selectSuppressionData"])
+                                           for item in event.get("_suppression", ())]
             rows.append(row)
         # Events come by event id unless a sort field says otherwise.
         rows.sort(key=lambda row: int(row["eventid"]))
-        return _finish_get(rows, params, "eventid", ("eventid", "hosts", "tags"))
+        return _finish_get(rows, params, "eventid", ("eventid", "hosts", "tags", "suppression_data"))
 
     def _hostgroup_get(self, params, _caller):
         params = _get_params(params)
@@ -1699,9 +1740,20 @@ class ZabbixSimulator(HttpSimulator):
         """Count an accepted TCP connection."""
         self._backend.recorder.connection()
 
-    def raise_problem(self, host: str, name: str, severity: int = 3, tags=()) -> str:
-        """A new problem event on the host with this technical name (a new trigger); its event id."""
-        return self._backend.events.raise_problem(host, name, severity, tags)["eventid"]
+    # pylint: disable-next=too-many-arguments
+    def raise_problem(self, host: str, name: str, severity: int = 3, tags=(), *, clock=None, suppressed=False,
+                      visible=True) -> str:
+        """A new problem event on the host with this technical name (a new trigger); its event id.
+
+        ``clock``: its Unix time (default now); ``suppressed``: in a maintenance; ``visible=False``:
+        not visible to ``event.get`` until ``publish``.
+        """
+        return self._backend.events.raise_problem(host, name, severity, tags, clock=clock, suppressed=suppressed,
+                                                  visible=visible)["eventid"]
+
+    def publish(self, eventid: str) -> str:
+        """An event raised with ``visible=False`` becomes visible to ``event.get``; its event id."""
+        return self._backend.events.publish(eventid)["eventid"]
 
     def recover(self, problem_eventid: str) -> str:
         """Resolve an open problem: a recovery event (value 0) follows; its event id."""

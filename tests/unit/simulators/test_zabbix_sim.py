@@ -533,6 +533,38 @@ def test_events_from_the_control_endpoint(zbx, version):
     assert events["1006"]["r_eventid"] == "1007" and events["1007"]["value"] == "0"
 
 
+@pytest.mark.parametrize("version", ["6.0", "7.0"])
+def test_events_with_any_clock_in_maintenance_and_visible_late(zbx, version):
+    """Problems from a proxy's backlog or a skewed clock, suppressed by a maintenance, or committed late."""
+    session = zbx.login()
+    old = zbx.sim.raise_problem("host-001", "host-001: Old", 3, clock=1_000_000_000)
+    late = zbx.sim.raise_problem("host-002", "host-002: Late", 3, visible=False)
+    future = zbx.sim.raise_problem("host-003", "host-003: Future", 3, clock=4_000_000_000)
+    suppressed = zbx.sim.raise_problem("host-004", "host-004: In maintenance", 3, suppressed=True)
+    poll = {"output": ["eventid", "clock", "suppressed"], "eventid_from": old, "sortfield": ["eventid"]}
+    rows = zbx.result("event.get", poll, session)
+    assert [(r["eventid"], r["suppressed"]) for r in rows] == [(old, "0"), (future, "0"), (suppressed, "1")]
+    assert (rows[0]["clock"], rows[1]["clock"]) == ("1000000000", "4000000000")
+    assert zbx.result("event.get", {"eventids": [late]}, session) == []
+    assert zbx.sim.publish(late) == late
+    assert [r["eventid"] for r in zbx.result("event.get", poll, session)] == [old, late, future, suppressed]
+    with pytest.raises(ValueError, match="waiting to be visible"):
+        zbx.sim.publish(late)
+    only = zbx.result("event.get", dict(poll, suppressed=True, selectSuppressionData="extend"), session)
+    expected = {"maintenanceid": "1", "suppress_until": "0"}
+    if version == "7.0":
+        expected["userid"] = "0"
+    assert [(r["eventid"], r["suppression_data"]) for r in only] == [(suppressed, [expected])]
+    assert suppressed not in [r["eventid"] for r in zbx.result("event.get", dict(poll, suppressed=False), session)]
+    recovery = zbx.sim.recover(suppressed)
+    assert zbx.result("event.get", {"eventids": [recovery], "output": ["suppressed"]}, session)[0]["suppressed"] == "0"
+    status, _unused, body = http_post(zbx.sim.url + "/_sim/events", {"host": "host-001", "name": "x", "visible": False,
+                                                                     "clock": 5, "suppressed": True})
+    eventid = json.loads(body)["eventid"]
+    assert status == 200 and http_post(zbx.sim.url + "/_sim/events", {"publish": eventid})[0] == 200
+    assert http_post(zbx.sim.url + "/_sim/events", {"host": "host-001", "name": "x", "clock": -1})[0] == 400
+
+
 @pytest.mark.parametrize("version", ["5.0", "7.0"])
 def test_hostgroup_get(zbx, version):
     session = zbx.login()

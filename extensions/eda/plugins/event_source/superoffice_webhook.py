@@ -17,16 +17,26 @@ description:
     of the raw body keyed with the secret; it is compared in constant time. An unsigned or badly signed
     request is answered 401 and emits nothing.
   - The C(test) event that SuperOffice sends when a webhook is saved or tested is answered 200 and not emitted.
-  - Each delivery is emitted once. A redelivery of an C(EventId) already received (SuperOffice retries a
-    delivery that was not answered 200) within O(redelivery_window) seconds is answered 200 and dropped.
+  - Each delivery is emitted once. A delivery has two keys - its C(EventId), and its content (C(ContextIdentifier),
+    C(Event), C(Entity), C(PrimaryKey), C(Timestamp)). A delivery with a key already received within
+    O(redelivery_window) seconds is answered 200 and dropped - a retry of the same attempt cycle (same C(EventId))
+    and also the copy of a new retry cycle, to which SuperOffice gives a new C(EventId). A body without
+    C(Timestamp) has only the C(EventId) key.
+  - With O(state_file) the keys are written to the file before the event is handed on and the delivery is answered
+    200, so a restarted source still drops a redelivery. A delivery is answered 200 only once it is written and
+    handed on - a source killed before that leaves SuperOffice to deliver again. A source killed after the answer
+    but before the rulebook's action finished does not get the delivery again - the record of what was done is
+    what the playbook writes (the role event_remediation reports every outcome to the CRM).
   - A body that is not a JSON object, or lacks C(Event) or C(EventId), is answered 400; a body over
     O(max_body_size) bytes 413; neither emits anything.
   - Each event has C(superoffice) with C(event) (for example C(ticket.created)), C(entity), C(action),
     C(event_id), C(primary_key), C(tenant) (the C(ContextIdentifier)), C(webhook_name), C(changes),
-    C(field_values), C(payload) (the body as sent), and C(meta.uuid) derived from the C(EventId).
+    C(field_values), C(payload) (the body as sent), and C(meta.uuid) derived from the content key (from the
+    C(EventId) when the body has no C(Timestamp)), the same for every copy of a change.
   - SuperOffice posts only to HTTPS targets with a valid certificate; serve HTTPS with O(certfile) and
     O(keyfile), or put the listener behind a TLS-terminating proxy.
-  - No secret is logged; refused requests are logged with their status and reason.
+  - No secret is logged; refused requests are logged with their status and reason. A refused request writes
+    nothing to O(state_file).
 options:
   host:
     description: The address to listen on.
@@ -48,9 +58,17 @@ options:
     description: The PEM private key of O(certfile).
     type: str
   redelivery_window:
-    description: Seconds during which an C(EventId) already received is dropped as a redelivery.
+    description: Seconds during which a delivery key (C(EventId) or content) already received is dropped as a redelivery.
     type: int
     default: 86400
+  state_file:
+    description:
+      - A path - the delivery keys seen within O(redelivery_window) are kept there (an SQLite database of truncated SHA-256
+        digests, created with mode 0600; no secret and no payload is written to it), written before the delivery
+        is answered 200. A restarted source still drops a redelivery.
+      - A file that cannot be read or is damaged stops the source with a message naming the file.
+      - In a container, put it on a persistent volume. Unset, the keys are kept in memory only.
+    type: str
   max_body_size:
     description: The largest request body accepted, in bytes.
     type: int
@@ -68,6 +86,7 @@ EXAMPLES = r"""
         secret: "{{ SUPEROFFICE_WEBHOOK_SECRET }}"
         certfile: /etc/eda/tls/webhook.crt
         keyfile: /etc/eda/tls/webhook.key
+        state_file: /var/lib/eda/superoffice_webhook.db
   rules:
     - name: A ticket was created or changed
       condition: event.superoffice.entity == "ticket"
@@ -90,10 +109,30 @@ import uuid
 
 from aiohttp import web
 
+try:
+    from ansible_collections.scriptbridge.core.plugins.module_utils._eda_state import DeliveryKeys, StateFileError
+except ImportError:
+    # ansible-rulebook runs a source from its file (runpy.run_path), found through `ansible-galaxy collection
+    # list`: the collection is not importable yet. Ansible's own collection loader, on the same collection
+    # paths (ANSIBLE_COLLECTIONS_PATH, ansible.cfg), makes it so. Only its import finder is kept: its path
+    # hook claims every path, which would make ansible-rulebook's next runpy.run_path (of a filter or
+    # another source) look for a __main__ module in a file.
+    import sys
+
+    from ansible.plugins.loader import init_plugin_loader
+    from ansible.utils.collection_loader import AnsibleCollectionConfig
+
+    init_plugin_loader()
+    sys.path_hooks[:] = [hook for hook in sys.path_hooks
+                         if getattr(hook, "__self__", None) is not AnsibleCollectionConfig.collection_finder]
+    sys.path_importer_cache.clear()
+    from ansible_collections.scriptbridge.core.plugins.module_utils._eda_state import DeliveryKeys, StateFileError
+
 LOGGER = logging.getLogger("scriptbridge.core.superoffice_webhook")
 SIGNATURE_HEADER = "X-SuperOffice-Signature"
 EVENT_ID_HEADER = "X-SuperOffice-EventId"
-# meta.uuid of an event is a UUID5 of its EventId in this namespace, so that it is stable across redeliveries.
+# meta.uuid of an event is a UUID5 of its content key (or EventId) in this namespace, the same for every copy.
+CONTENT_FIELDS = ("ContextIdentifier", "Event", "Entity", "PrimaryKey", "Timestamp")
 UUID_NAMESPACE = uuid.UUID("5b0e8a4e-6f1d-4c7a-9a53-2f7d0c1e9b34")
 DEFAULT_WINDOW = 86400
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -134,6 +173,62 @@ class RecentIds:
     def forget(self, event_id):
         self._seen.pop(event_id, None)
 
+    def add_all(self, keys):
+        """Remember every one of ``keys``; False when any was already seen within the window."""
+        fresh = [self.add(key) for key in keys]
+        return all(fresh)
+
+
+class StoredKeys:
+    """Delivery keys seen within a window, in a state file, by wall-clock time (it outlives the process)."""
+
+    def __init__(self, store, window, clock=time.time, limit=MAX_REMEMBERED):
+        self.store = store
+        self.window = window
+        self.clock = clock
+        self.limit = limit
+
+        # Keys of deliveries being handed on by this process; a pending key in the file that is not here was
+        # left by a process stopped before it handed the delivery on.
+        self.in_flight = set()
+
+    def add_all(self, keys):
+        now = self.clock()
+        seen = self.store.seen_since(keys, now - self.window)
+        if any(not pending or key in self.in_flight for key, pending in seen.items()):
+            if set(keys) - set(seen):
+                self.store.remember(sorted(set(keys) - set(seen)), now, now - self.window, self.limit)
+                self.store.confirm(sorted(set(keys) - set(seen)))
+            return False
+        self.store.remember(keys, now, now - self.window, self.limit)
+        self.in_flight.update(keys)
+        return True
+
+    def confirm_all(self, keys):
+        """The delivery was handed on: from now on a redelivery is a duplicate, also after a restart."""
+        self.store.confirm(keys)
+        self.in_flight.difference_update(keys)
+
+    def forget_all(self, keys):
+        self.in_flight.difference_update(keys)
+        self.store.forget(keys)
+
+
+def content_key(payload):
+    """What every copy of one change has in common, or None when the body lacks a Timestamp."""
+    if payload.get("Timestamp") in (None, ""):
+        return None
+    return json.dumps([payload.get(name) for name in CONTENT_FIELDS], sort_keys=True, default=str)
+
+
+def delivery_keys(payload, event_id):
+    """The keys of a delivery as remembered: digests of its EventId and of its content."""
+    keys = ["id:" + hashlib.sha256(event_id.encode("utf-8")).hexdigest()]
+    content = content_key(payload)
+    if content is not None:
+        keys.append("content:" + hashlib.sha256(content.encode("utf-8")).hexdigest())
+    return keys
+
 
 def check_signature(secret, body, header):
     """Refuses a delivery whose header is not base64 of HMAC-SHA256 of the body, keyed with the UTF-8 secret."""
@@ -169,6 +264,7 @@ def shape_event(payload, headers):
     name = payload["Event"]
     event_id = str(payload.get("EventId") or headers.get(EVENT_ID_HEADER))
     entity = payload.get("Entity") or name.split(".", 1)[0]
+    content = content_key(payload)
     return {
         "superoffice": {
             "event": name,
@@ -182,18 +278,18 @@ def shape_event(payload, headers):
             "field_values": payload.get("FieldValues") or {},
             "payload": payload,
         },
-        "meta": {"uuid": str(uuid.uuid5(UUID_NAMESPACE, event_id))},
+        "meta": {"uuid": str(uuid.uuid5(UUID_NAMESPACE, event_id if content is None else "content:" + content))},
     }
 
 
 class Receiver:
     """Turns requests into events: verification, refusal, de-duplication."""
 
-    def __init__(self, queue, secret=None, window=DEFAULT_WINDOW, max_body=DEFAULT_MAX_BODY):
+    def __init__(self, queue, secret=None, window=DEFAULT_WINDOW, max_body=DEFAULT_MAX_BODY, store=None):
         self.queue = queue
         self.secret = secret or None
         self.max_body = max_body
-        self.recent = RecentIds(window)
+        self.recent = RecentIds(window) if store is None else StoredKeys(store, window)
 
     async def handle(self, request):
         try:
@@ -222,18 +318,31 @@ class Receiver:
             return web.json_response({"status": "test"})
         event = shape_event(payload, request.headers)
         event_id = event["superoffice"]["event_id"]
-        if not self.recent.add(event_id):
-            LOGGER.info("Dropped a redelivery of EventId %s (%s)", event_id, payload["Event"])
+        keys = delivery_keys(payload, event_id)
+        # With a state file, written (committed) here as pending: before the event is handed on; confirmed once it
+        # is, before the answer 200. A restart between the two lets the redelivery through.
+        if not self.recent.add_all(keys):
+            LOGGER.info("Dropped a redelivery of EventId %s (%s, uuid %s)", event_id, payload["Event"],
+                        event["meta"]["uuid"])
             return web.json_response({"status": "duplicate", "event_id": event_id})
         try:
             await self.queue.put(event)
         except BaseException:
             # Not emitted: a redelivery must be able to bring it.
-            self.recent.forget(event_id)
+            self.forget(keys)
             raise
+        if isinstance(self.recent, StoredKeys):
+            self.recent.confirm_all(keys)
         await asyncio.sleep(0)
-        LOGGER.info("Emitted %s for EventId %s", payload["Event"], event_id)
+        LOGGER.info("Emitted %s for EventId %s (uuid %s)", payload["Event"], event_id, event["meta"]["uuid"])
         return web.json_response({"status": "accepted", "event_id": event_id})
+
+    def forget(self, keys):
+        if isinstance(self.recent, StoredKeys):
+            self.recent.forget_all(keys)
+        else:
+            for key in keys:
+                self.recent.forget(key)
 
 
 def _int_arg(args, name, default):
@@ -265,9 +374,16 @@ async def main(queue, args):
     port = _int_arg(args, "port", None)
     host = args.get("host") or "0.0.0.0"
     max_body = _int_arg(args, "max_body_size", DEFAULT_MAX_BODY)
-    receiver = Receiver(queue, secret=args.get("secret"), window=_int_arg(args, "redelivery_window", DEFAULT_WINDOW),
-                        max_body=max_body)
+    window = _int_arg(args, "redelivery_window", DEFAULT_WINDOW)
     context = tls_context(args)
+    store = None
+    state_file = str(args.get("state_file") or "").strip()
+    if state_file:
+        try:
+            store = DeliveryKeys(state_file)
+        except StateFileError as exc:
+            raise RuntimeError(str(exc))
+    receiver = Receiver(queue, secret=args.get("secret"), window=window, max_body=max_body, store=store)
     app = web.Application(client_max_size=max_body)
     app.router.add_post("/{path:.*}", receiver.handle)
     runner = web.AppRunner(app, access_log=None)
@@ -278,9 +394,13 @@ async def main(queue, args):
         bound = runner.addresses[0][1]
         LOGGER.info("superoffice_webhook listening on %s://%s:%d%s", "https" if context else "http", host, bound,
                     "" if receiver.secret else " (no secret: requests are not authenticated)")
+        if store is not None:
+            LOGGER.info("superoffice_webhook remembers delivery keys in %s", store.path)
         await asyncio.Future()
     finally:
         await runner.cleanup()
+        if store is not None:
+            store.close()
 
 
 if __name__ == "__main__":

@@ -10,8 +10,12 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import sqlite3
 import ssl
+import stat
 import subprocess
+import time
 
 import aiohttp
 import pytest
@@ -111,7 +115,9 @@ def test_redelivery_is_answered_and_not_emitted_again(caplog):
             body, headers = signed(TICKET_EVENT)
             first = await listener.post(body, headers)
             retry = await listener.post(body, dict(headers, **{"X-SuperOffice-Retry": "1"}))
-            other = await listener.post(*signed(dict(TICKET_EVENT, EventId="another-event-id")))
+            # Another change of the same ticket (its own EventId and Timestamp) is another delivery.
+            other = await listener.post(*signed(dict(TICKET_EVENT, EventId="another-event-id",
+                                                     Timestamp="2026-12-03T10:49:12.03Z")))
             return first, retry, other, listener.events()
 
     first, retry, other, events = run(scenario())
@@ -287,3 +293,149 @@ def test_bad_arguments_stop_the_source_with_a_message(args, message):
     queue = asyncio.Queue()
     with pytest.raises(ValueError, match=message):
         run(source.main(queue, dict({"host": "127.0.0.1", "port": 0}, **args)))
+
+
+# -- issue 18: delivery keys that cover retry cycles, the state file -----------------------------
+
+def new_cycle(payload, retry_cycle):
+    """The copy SuperOffice sends when it starts a new retry cycle: a new EventId, the same change."""
+    return dict(payload, EventId="%s-cycle-%d" % (payload["EventId"][:8], retry_cycle))
+
+
+def test_a_new_retry_cycle_with_a_new_event_id_is_dropped_and_has_the_same_uuid(caplog):
+    async def scenario():
+        async with Listener({"secret": SECRET}, caplog) as listener:
+            answers = [await listener.post(*signed(TICKET_EVENT)),
+                       await listener.post(*signed(new_cycle(TICKET_EVENT, 2))),
+                       await listener.post(*signed(new_cycle(TICKET_EVENT, 3)))]
+            return answers, listener.events()
+
+    answers, events = run(scenario())
+    assert [(status, json.loads(text)["status"]) for status, text in answers] == [
+        (200, "accepted"), (200, "duplicate"), (200, "duplicate")]
+    assert len(events) == 1
+    uuids = {source.shape_event(payload, {})["meta"]["uuid"]
+             for payload in (TICKET_EVENT, new_cycle(TICKET_EVENT, 2), new_cycle(TICKET_EVENT, 3))}
+    assert uuids == {events[0]["meta"]["uuid"]}
+
+
+def test_without_a_timestamp_only_the_event_id_is_a_key(caplog):
+    payload = {key: value for key, value in TICKET_EVENT.items() if key != "Timestamp"}
+
+    async def scenario():
+        async with Listener({"secret": SECRET}, caplog) as listener:
+            await listener.post(*signed(payload))
+            await listener.post(*signed(dict(payload, EventId="another-change")))
+            return listener.events()
+
+    assert [e["superoffice"]["event_id"] for e in run(scenario())] == [TICKET_EVENT["EventId"], "another-change"]
+
+
+def test_a_restarted_source_with_a_state_file_still_drops_redeliveries(caplog, tmp_path):
+    state = str(tmp_path / "webhook.db")
+
+    async def scenario():
+        async with Listener({"secret": SECRET, "state_file": state}, caplog) as listener:
+            first = await listener.post(*signed(TICKET_EVENT))
+            before = listener.events()
+        caplog.clear()  # the next listener's port is in its own log line
+        async with Listener({"secret": SECRET, "state_file": state}, caplog) as listener:
+            retry = await listener.post(*signed(TICKET_EVENT))
+            cycle = await listener.post(*signed(new_cycle(TICKET_EVENT, 2)))
+            other = await listener.post(*signed(dict(TICKET_EVENT, EventId="x", Timestamp="2026-12-03T11:00:00Z")))
+            after = listener.events()
+        return first, retry, cycle, other, before, after
+
+    first, retry, cycle, other, before, after = run(scenario())
+    assert [json.loads(answer[1])["status"] for answer in (first, retry, cycle, other)] == [
+        "accepted", "duplicate", "duplicate", "accepted"]
+    assert len(before) == 1 and [e["superoffice"]["event_id"] for e in after] == ["x"]
+
+
+def test_the_state_file_is_written_before_the_event_is_handed_on(caplog, tmp_path):
+    state = tmp_path / "webhook.db"
+    counts = []
+
+    async def scenario():
+        listener = Listener({"secret": SECRET, "state_file": str(state)}, caplog)
+
+        class Checking(asyncio.Queue):
+            async def put(self, item):
+                with sqlite3.connect(str(state)) as db:
+                    counts.append(db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0])
+                await super().put(item)
+
+        listener.queue = Checking()
+        async with listener:
+            status, _text = await listener.post(*signed(TICKET_EVENT))
+            return status, listener.events()
+
+    status, events = run(scenario())
+    assert status == 200 and len(events) == 1 and counts == [2]
+
+
+def test_refused_requests_write_nothing_and_the_file_holds_no_secret(caplog, tmp_path):
+    state = tmp_path / "webhook.db"
+
+    async def scenario():
+        async with Listener({"secret": SECRET, "state_file": str(state), "max_body_size": "2048"}, caplog) as listener:
+            body, headers = signed(TICKET_EVENT)
+            statuses = [
+                (await listener.post(body, {"X-SuperOffice-Signature": sign(body, "wrong-secret")}))[0],
+                (await listener.post(b"{not json", {"X-SuperOffice-Signature": sign(b"{not json")}))[0],
+                (await listener.post(*signed(dict(TICKET_EVENT, FieldValues={"text": "x" * 4096}))))[0],
+                (await listener.post(*signed(TEST_EVENT)))[0],
+            ]
+            return statuses, listener.events()
+
+    statuses, events = run(scenario())
+    assert statuses == [401, 400, 413, 200] and events == []
+    with sqlite3.connect(str(state)) as db:
+        assert db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
+    assert stat.S_IMODE(os.stat(state).st_mode) == 0o600
+    run(_one_delivery(caplog, str(state)))
+    for path in tmp_path.iterdir():
+        data = path.read_bytes()
+        assert SECRET.encode() not in data and b"Server down" not in data and TICKET_EVENT["EventId"].encode() not in data
+
+
+async def _one_delivery(caplog, state):
+    caplog.clear()
+    async with Listener({"secret": SECRET, "state_file": state}, caplog) as listener:
+        await listener.post(*signed(TICKET_EVENT))
+
+
+def test_a_damaged_state_file_stops_the_source_naming_the_file(tmp_path):
+    state = tmp_path / "webhook.db"
+    state.write_bytes(b"garbage, not SQLite " * 200)
+    with pytest.raises(RuntimeError) as failure:
+        run(source.main(asyncio.Queue(), {"host": "127.0.0.1", "port": 0, "state_file": str(state)}))
+    assert str(state) in str(failure.value) and "file is not a database" in str(failure.value)
+
+
+def test_stored_keys_expire_after_the_window(tmp_path):
+    store = source.DeliveryKeys(str(tmp_path / "webhook.db"))
+    now = [1000.0]
+    keys = source.StoredKeys(store, 60, clock=lambda: now[0])
+    assert keys.add_all(["a", "b"]) and not keys.add_all(["b", "c"])
+    now[0] += 61
+    assert keys.add_all(["c"]) and store.count() == 1
+    store.close()
+
+
+def test_a_delivery_written_but_not_handed_on_before_a_stop_is_taken_again(caplog, tmp_path):
+    state = str(tmp_path / "webhook.db")
+    # What a process killed between the write and the hand-on leaves behind: pending keys.
+    store = source.DeliveryKeys(state)
+    store.remember(source.delivery_keys(TICKET_EVENT, TICKET_EVENT["EventId"]), time.time(), 0, 1000)
+    store.close()
+
+    async def scenario():
+        async with Listener({"secret": SECRET, "state_file": state}, caplog) as listener:
+            first = await listener.post(*signed(TICKET_EVENT))
+            again = await listener.post(*signed(new_cycle(TICKET_EVENT, 2)))
+            return first, again, listener.events()
+
+    first, again, events = run(scenario())
+    assert [json.loads(first[1])["status"], json.loads(again[1])["status"]] == ["accepted", "duplicate"]
+    assert len(events) == 1
