@@ -131,9 +131,10 @@ class LoginTask(Task):
 
     def execute(self):
         result = self.client.login()
-        key = "access_token" if self.client.params.get("refresh_token") else "ticket"
+        key = "access_token" if self.client.flow == "refresh_token" else "ticket"
         answer = dict((name, value) for name, value in (("url", result.url), ("tenant", result.tenant),
-                                                        ("expires", result.expires)) if value)
+                                                        ("expires", result.expires),
+                                                        ("refresh_token", result.refresh_token)) if value)
         answer.update({key: result.credential, "changed": False})
         return answer
 
