@@ -187,7 +187,7 @@ class ActionModule(ActionBase):
                 "check_mode": bool(self._play_context.check_mode)}
 
     def _login(self, task_vars):
-        run = self._module_run_memory()
+        run = RUN_MEMORY
         if run is None:
             return self._execute_module(module_name=MODULE, module_args=self._task.args, task_vars=task_vars)
         try:
@@ -210,10 +210,6 @@ class ActionModule(ActionBase):
         finally:
             if locked:
                 stripe.release()
-
-    @staticmethod
-    def _module_run_memory():
-        return RUN_MEMORY
 
     @staticmethod
     def _keep(run, digest, task, result):
