@@ -18,7 +18,9 @@ Every host's registered variable holds the result; no ticket, token or key
 shows in the output.
 """
 
+import fcntl
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -37,8 +39,6 @@ C = "scriptbridge.core.superoffice_crmscript_execute"
 E = "scriptbridge.core.superoffice_event_handlers"
 GROUP = "group/scriptbridge.core.superoffice"
 TENANTS = {"linear": "Cust12345", "run_once": "Cust23456", "free": "Cust34567", "refused": "Cust45678"}
-
-pytestmark = pytest.mark.xdist_group("online")
 
 
 def system_user_play(name, environment, tenant, hosts="all", strategy="linear", run_once=False, again=False,
@@ -122,8 +122,17 @@ def run_fleet():
 
 
 @pytest.fixture(scope="module")
-def fleet():
-    return run_fleet()
+def fleet(tmp_path_factory):
+    """The run's outcome; under xdist the first worker runs it and the others read what it wrote."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return run_fleet()
+    shared = tmp_path_factory.getbasetemp().parent
+    outcome = shared / "superoffice_fleet.json"
+    with open(shared / "superoffice_fleet.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not outcome.exists():
+            outcome.write_text(json.dumps(run_fleet()))
+    return json.loads(outcome.read_text())
 
 
 def calls(fleet, endpoint, tenant=None):
