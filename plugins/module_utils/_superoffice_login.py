@@ -7,13 +7,14 @@
 
 """The exchanges with SuperOffice's environment host.
 
-* ``tenant_status()``: ``GET /api/state/{tenant}``, no authentication.
+* ``tenant_status()``: ``GET /api/state/{tenant}``, no authentication; with a
+  ``StatusCache``, an answer kept until its ``ValidUntil`` instead.
 * ``system_user_login()``: sign the system user token, ``POST
   /Login/api/PartnerSystemUser/Authenticate``, validate the JWT against the
   environment's keys (``/login/.well-known/jwks``) or a pinned certificate,
   return the ticket.
 * ``refresh_access_token()``: ``POST /login/common/oauth/tokens`` with
-  ``grant_type=refresh_token``.
+  ``grant_type=refresh_token``; a new refresh token in the answer is returned.
 
 None of them runs a script, so a failure here always means nothing ran. Every
 secret involved is added to the transport's redactor before it is sent.
