@@ -83,7 +83,7 @@ class _RunMemory:
         self.key = secrets.token_bytes(32)
         self.memory = mmap.mmap(-1, SIZE)
         self.guard = context.Lock()
-        self.stripes = [context.Lock() for _ in range(STRIPES)]
+        self.stripes = [context.Lock() for index in range(STRIPES)]
         self._write({})
 
     def digest(self, material):

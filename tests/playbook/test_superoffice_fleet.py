@@ -44,9 +44,8 @@ TENANTS = {"linear": "Cust12345", "run_once": "Cust23456", "free": "Cust34567", 
 def system_user_play(name, environment, tenant, hosts="all", strategy="linear", run_once=False, again=False,
                      tasks_per_host=3):
     """A many-host play: log in as the system user, then a script, a script by name and the event handlers."""
-    login = {"name": "%s: login" % name, LOGIN: {"system_user_token": env.SYSTEM_USER_TOKEN,
-                                                  "private_key": env.rsa_xml(env.APPLICATION_KEY)},
-             "register": "login"}
+    credentials = {"system_user_token": env.SYSTEM_USER_TOKEN, "private_key": env.rsa_xml(env.APPLICATION_KEY)}
+    login = {"name": "%s: login" % name, LOGIN: credentials, "register": "login"}
     if run_once:
         login["run_once"] = True
     with_ticket = {"ticket": "{{ login.ticket }}"}

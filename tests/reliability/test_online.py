@@ -230,8 +230,8 @@ def fleet(tmp_path_factory):
                 "tasks": [
                     {"name": "login", LOGIN: system_user, "register": "login"},
                     {"name": "login again", LOGIN: system_user, "register": "again"},
-                    {"name": "script with the kept status", CRMSCRIPT: {"ticket": "{{ login.ticket }}",
-                                                                         "script_id": 1}},
+                    {"name": "script with the kept status",
+                     CRMSCRIPT: {"ticket": "{{ login.ticket }}", "script_id": 1}},
                     {"name": "refresh", LOGIN: {"client_id": env.CLIENT_ID, "refresh_token": env.REFRESH_TOKEN},
                      "register": "refreshed"},
                     {"name": "script with the access token", CRMSCRIPT: {

@@ -87,10 +87,10 @@ def run_workers(count, args, check_mode=False, uuid="task-1", answer=None):
     results = FORK.Queue()
     workers = [FORK.Process(target=_worker, args=(calls, results, args, check_mode, uuid,
                                                   answer or {"ticket": "7T:shared", "changed": False}))
-               for _ in range(count)]
+               for number in range(count)]
     for worker in workers:
         worker.start()
-    found = [results.get(timeout=30) for _ in workers]
+    found = [results.get(timeout=30) for worker in workers]
     for worker in workers:
         worker.join()
     return calls.value, found

@@ -76,8 +76,10 @@ def test_the_client_takes_named_arguments_and_names_its_flow(host, tenant):
         assert client.login().credential == ACCESS_TOKEN
     with pytest.raises(TypeError):
         LoginClient(system_user(host))  # pylint: disable=too-many-function-args
+    without_key = system_user(host)
+    without_key["private_key"] = None
     with pytest.raises(OptionError, match="missing: private_key"):
-        LoginClient(**dict(system_user(host), private_key=None))
+        LoginClient(**without_key)
 
 
 def test_the_group_builds_the_client_from_the_module_options(host):

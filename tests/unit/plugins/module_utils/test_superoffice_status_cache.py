@@ -169,7 +169,7 @@ def _writer(directory, rounds):
 
 def test_parallel_writers_leave_whole_answers_and_no_temporary_files(cache):
     writers = [multiprocessing.get_context("fork").Process(target=_writer, args=(cache.directory, 60))
-               for _ in range(4)]
+               for number in range(4)]
     os.makedirs(cache.directory, mode=0o700)
     for writer in writers:
         writer.start()
