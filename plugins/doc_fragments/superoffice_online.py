@@ -16,6 +16,10 @@ options:
       - The tenant's context identifier, for example V(Cust12345).
       - The tenant-status service of O(environment) tells where the tenant's API lives; a tenant that is not running
         (C(Suspended), C(OfflineMaintenance), ...) is refused before anything runs, naming its state.
+      - The answer about a running tenant is kept until its C(ValidUntil) (at most a day), so that the tasks and hosts
+        after it do not ask again - in a file of the user the module runs as, in C(<temp>/scriptbridge-<uid>/) (mode
+        0700; the file 0600; C(<temp>) is E(TMPDIR), else C(/tmp)). It holds no secret. A tenant that answers 421 (it
+        moved) is asked about afresh.
       - If not set, the value of the E(SUPEROFFICE_TENANT) environment variable is used.
     type: str
   environment:

@@ -7,13 +7,14 @@
 
 """The exchanges with SuperOffice's environment host.
 
-* ``tenant_status()``: ``GET /api/state/{tenant}``, no authentication.
+* ``tenant_status()``: ``GET /api/state/{tenant}``, no authentication; with a
+  ``StatusCache``, an answer kept until its ``ValidUntil`` instead.
 * ``system_user_login()``: sign the system user token, ``POST
   /Login/api/PartnerSystemUser/Authenticate``, validate the JWT against the
   environment's keys (``/login/.well-known/jwks``) or a pinned certificate,
   return the ticket.
 * ``refresh_access_token()``: ``POST /login/common/oauth/tokens`` with
-  ``grant_type=refresh_token``.
+  ``grant_type=refresh_token``; a new refresh token in the answer is returned.
 
 None of them runs a script, so a failure here always means nothing ran. Every
 secret involved is added to the transport's redactor before it is sent.
@@ -24,7 +25,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import json
 
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     AuthError,
@@ -33,7 +33,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._errors import (
     OptionError,
     ProtocolError,
 )
-from ansible_collections.scriptbridge.core.plugins.module_utils._http import display_url
+from ansible_collections.scriptbridge.core.plugins.module_utils._http import NOT_JSON, display_url, parse_json
 from ansible_collections.scriptbridge.core.plugins.module_utils import _superoffice_online as online
 
 AUTHENTICATE_PATH = "/Login/api/PartnerSystemUser/Authenticate"
@@ -56,21 +56,23 @@ _ERROR_HINTS = (
 class LoginResult:
     """A ticket or access token and where to use it."""
 
-    def __init__(self, credential, url=None, tenant=None, expires=None):
+    def __init__(self, credential, url=None, tenant=None, expires=None, refresh_token=None):
         self.credential = credential
         self.url = url
         self.tenant = tenant
         self.expires = expires
+        # A new refresh token, when the token endpoint replaced the one given.
+        self.refresh_token = refresh_token
 
 
 def _answer_json(response, what):
     """The JSON of a 2xx answer, or an error that says a proxy or page answered instead."""
-    try:
-        return json.loads(response.text)
-    except (ValueError, RecursionError):
+    answer = parse_json(response.text)
+    if answer is NOT_JSON:
         raise ProtocolError("%s answered HTTP %s with something that is not JSON (%s) while %s: a proxy or a web page "
                             "answered instead of SuperOffice. Check the environment option.%s"
                             % (display_url(response.url), response.status, response.excerpt(), what, NOTHING_RAN))
+    return answer
 
 
 def _status_error(response, what, hint=""):
@@ -80,10 +82,22 @@ def _status_error(response, what, hint=""):
                   hint, NOTHING_RAN), status=response.status, code=response.status)
 
 
-def tenant_status(transport, environment, tenant):
-    """Ask the tenant-status service about ``tenant``; refuse a tenant that is not running."""
+def tenant_status(transport, environment, tenant, cache=None, fresh=False):
+    """Ask the tenant-status service about ``tenant``; refuse a tenant that is not running.
+
+    With a ``cache`` (a ``StatusCache``), a kept answer still valid is used
+    instead of asking, unless ``fresh``; a new answer of a running tenant is
+    kept.
+    """
     tenant = online.check_tenant(tenant)
-    url = online.environment_url(environment) + STATE_PATH + tenant
+    base = online.environment_url(environment)
+    if cache is not None and not fresh:
+        kept = cache.get(base, tenant)
+        if kept is not None:
+            status = online.TenantStatus(tenant, kept)
+            if status.running and status.url:
+                return status
+    url = base + STATE_PATH + tenant
     what = "asking the tenant-status service about %s" % tenant
     response = transport.request("GET", url, acts=False)
     if response.status == 404:
@@ -96,7 +110,10 @@ def tenant_status(transport, environment, tenant):
     if not isinstance(answer, dict):
         raise ProtocolError("The tenant-status service answered %s instead of an object while %s.%s"
                             % (response.excerpt(), what, NOTHING_RAN))
-    return online.TenantStatus(tenant, answer).check_running(environment)
+    status = online.TenantStatus(tenant, answer).check_running(environment)
+    if cache is not None:
+        cache.put(base, tenant, answer)
+    return status
 
 
 def _login_refused(message):
@@ -189,7 +206,10 @@ def refresh_access_token(transport, environment, client_id, client_secret, refre
     if isinstance(answer.get("expires_in"), (int, float)) and not isinstance(answer.get("expires_in"), bool):
         now = now or datetime.datetime.now(datetime.timezone.utc)
         expires = (now + datetime.timedelta(seconds=answer["expires_in"])).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return LoginResult(token.strip(), tenant=online.tenant_of_access_token(token), expires=expires)
+    rotated = answer.get("refresh_token")
+    rotated = rotated.strip() if isinstance(rotated, str) and rotated.strip() != form["refresh_token"] else None
+    return LoginResult(token.strip(), tenant=online.tenant_of_access_token(token), expires=expires,
+                       refresh_token=rotated or None)
 
 
 # -- the flows, from module options ------------------------------------------------------------------------------
@@ -215,24 +235,26 @@ def choose_flow(params):
     return flow
 
 
-def login(params, transport):
-    """Log in as the options say; returns a ``LoginResult`` with the tenant's url when it can be known.
+def login(transport, environment=None, tenant=None, system_user_token=None, private_key=None, app_token=None,
+          client_id=None, refresh_token=None, login_certificate=None, status_cache=None):
+    """Log in with the flow the arguments make up; returns a ``LoginResult`` with the tenant's url when known.
 
     The system user flow asks the tenant status first (a tenant that is not
     running is refused before any login) and takes the url from it. The refresh
     flow asks it when the tenant is known (given, or named by the access token).
+    ``status_cache``: a ``StatusCache`` for the tenant-status answers.
     """
-    environment = params.get("environment")
-    if choose_flow(params) == "system_user":
-        status = tenant_status(transport, environment, params["tenant"])
-        result = system_user_login(transport, environment, status.tenant, params["system_user_token"],
-                                   params["private_key"], params["app_token"], params.get("login_certificate"))
+    flow = choose_flow({"tenant": tenant, "system_user_token": system_user_token, "private_key": private_key,
+                        "app_token": app_token, "client_id": client_id, "refresh_token": refresh_token})
+    if flow == "system_user":
+        status = tenant_status(transport, environment, tenant, status_cache)
+        result = system_user_login(transport, environment, status.tenant, system_user_token, private_key, app_token,
+                                   login_certificate)
         result.url = status.url or result.url
         return result
-    result = refresh_access_token(transport, environment, params["client_id"], params["app_token"],
-                                  params["refresh_token"])
-    tenant = params.get("tenant") or result.tenant
+    result = refresh_access_token(transport, environment, client_id, app_token, refresh_token)
+    tenant = tenant or result.tenant
     if tenant:
-        status = tenant_status(transport, environment, tenant)
+        status = tenant_status(transport, environment, tenant, status_cache)
         result.tenant, result.url = status.tenant, status.url
     return result

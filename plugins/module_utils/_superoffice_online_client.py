@@ -14,7 +14,9 @@ Two answers are known to mean that nothing was processed, and each leads to one
 more attempt of the same request:
 
 * 421 Misdirected Request, when the address came from the tenant status (no
-  ``url`` was given): the tenant moved; its status is asked once more.
+  ``url`` was given): the tenant moved; its status is asked once more, never
+  from the ``status_cache`` (a ``StatusCache``, which otherwise may answer
+  instead of the service).
 * 401 Unauthorized, when the module minted the ticket: one new login.
 
 A 401 on a ticket the user gave is not repeated; the message says how to get a
@@ -38,17 +40,19 @@ class OnlineSuperOfficeClient(SuperOfficeClient):
     """Tenant discovery and the system user login in front of a ``SuperOfficeClient``."""
 
     def __init__(self, url=None, *, tenant=None, environment=None, system_user_token=None, private_key=None,
-                 login_certificate=None, **arguments):
+                 login_certificate=None, status_cache=None, **arguments):
         arguments["redactor"] = arguments.get("redactor") or Redactor()
         self._arguments = arguments
         self._tenant = tenant
         # The address comes from the tenant status unless a url was given (which then wins).
         self._discovered = url is None
         self._environment = environment
+        self._status_cache = status_cache
         self._system_user = (system_user_token, private_key, login_certificate) if system_user_token else None
+        # Read-only in check mode like the tenant's transport: the status and login exchanges say they only read.
         self._service = HttpTransport(validate_certs=arguments.get("validate_certs", True),
                                       ca_path=arguments.get("ca_path"), timeout=arguments.get("timeout"), pool_size=1,
-                                      redactor=arguments["redactor"])
+                                      redactor=arguments["redactor"], read_only=arguments.get("read_only", False))
         try:
             url = self._discover() if self._discovered else url
             if self._system_user:
@@ -58,9 +62,9 @@ class OnlineSuperOfficeClient(SuperOfficeClient):
             self._service.close()
             raise
 
-    def _discover(self):
-        """The tenant's current address; refuses a tenant that is not running."""
-        status = tenant_status(self._service, self._environment, self._tenant)
+    def _discover(self, fresh=False):
+        """The tenant's current address, kept or ``fresh``ly asked; refuses a tenant that is not running."""
+        status = tenant_status(self._service, self._environment, self._tenant, self._status_cache, fresh)
         self._tenant = status.tenant
         return status.url
 
@@ -78,7 +82,7 @@ class OnlineSuperOfficeClient(SuperOfficeClient):
     def _recovered(self, error):
         """Whether ``error`` was a 421 or 401 that one new status call or login can cure (and it was done)."""
         if error.status == 421 and self._discovered:
-            self._reopen(self._discover())
+            self._reopen(self._discover(fresh=True))
             return True
         if error.status == 401 and self._system_user:
             self._reopen(self.url, ticket=self._mint())

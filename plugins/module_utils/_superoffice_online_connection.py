@@ -24,6 +24,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._connection impo
 from ansible_collections.scriptbridge.core.plugins.module_utils._errors import OptionError
 from ansible_collections.scriptbridge.core.plugins.module_utils._http import HttpTransport, Redactor
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_login import choose_flow, login
+from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_status_cache import StatusCache
 from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_online import (
     DEFAULT_ENVIRONMENT,
     check_tenant,
@@ -31,6 +32,8 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_onl
 )
 
 SYSTEM_USER_OPTIONS = ("system_user_token", "private_key", "login_certificate")
+LOGIN_OPTIONS = ("environment", "tenant", "system_user_token", "private_key", "app_token", "client_id", "refresh_token",
+                 "login_certificate")
 
 
 def read_private_key_path(params):
@@ -72,21 +75,32 @@ class SuperOfficeOnline(ConnectionGroup):
             check_tenant(params["tenant"])
 
     def client_arguments(self, params):
-        """The Online arguments of a client, the key read from its file."""
+        """The Online arguments of a client, the key read from its file, and the tenant-status cache."""
         params = read_private_key_path(dict(params))
-        return dict((name, params.get(name)) for name in ("tenant", "environment") + SYSTEM_USER_OPTIONS)
+        arguments = dict((name, params.get(name)) for name in ("tenant", "environment") + SYSTEM_USER_OPTIONS)
+        arguments["status_cache"] = StatusCache()
+        return arguments
 
 
 SUPEROFFICE_ONLINE = SuperOfficeOnline()
 
 
 class LoginClient:
-    """What ``superoffice_login`` talks through: one transport to the environment host."""
+    """What ``superoffice_login`` talks through: one transport to the environment host, and the login's inputs."""
 
-    def __init__(self, params, validate_certs=True, ca_path=None, timeout=None, redactor=None):
-        self.params = params
+    def __init__(self, *, environment=None, tenant=None, system_user_token=None, private_key=None, app_token=None,
+                 client_id=None, refresh_token=None, login_certificate=None, status_cache=None, validate_certs=True,
+                 ca_path=None, timeout=None, redactor=None, read_only=False):
+        self.flow = choose_flow({"tenant": tenant, "system_user_token": system_user_token,
+                                 "private_key": private_key, "app_token": app_token, "client_id": client_id,
+                                 "refresh_token": refresh_token})
+        self._login = dict(environment=environment, tenant=tenant, system_user_token=system_user_token,
+                           private_key=private_key, app_token=app_token, client_id=client_id,
+                           refresh_token=refresh_token, login_certificate=login_certificate,
+                           status_cache=status_cache)
+        # In check mode the login still logs in (its exchanges say they only read), but nothing else can be sent.
         self.transport = HttpTransport(validate_certs=validate_certs, ca_path=ca_path, timeout=timeout, pool_size=1,
-                                       redactor=redactor or Redactor())
+                                       redactor=redactor or Redactor(), read_only=read_only)
 
     def __enter__(self):
         return self
@@ -98,7 +112,7 @@ class LoginClient:
         self.transport.close()
 
     def login(self):
-        return login(self.params, self.transport)
+        return login(self.transport, **self._login)
 
 
 class SuperOfficeLogin(ConnectionGroup):
@@ -124,7 +138,9 @@ class SuperOfficeLogin(ConnectionGroup):
         secrets = [params.get(name) for name in ("system_user_token", "private_key", "app_token", "refresh_token")]
         arguments = TRANSPORT.client_arguments(params)
         arguments.update(settings)
-        return LoginClient(params, redactor=Redactor(filter(None, secrets)), **arguments)
+        arguments.update((name, params.get(name)) for name in LOGIN_OPTIONS)
+        return LoginClient(status_cache=StatusCache(), redactor=Redactor(filter(None, secrets)), read_only=read_only,
+                           **arguments)
 
 
 SUPEROFFICE_LOGIN = SuperOfficeLogin()

@@ -25,6 +25,14 @@ description:
     running is refused, naming its state. RV(url) is the address it gave.
   - The ticket or token is never displayed, at any verbosity - the task's output is hidden as with C(no_log) - while
     the registered variable keeps it.
+  - B(Once per run.) In a play over many hosts the login happens once, with or without C(run_once), and every host's
+    registered variable receives its result; a later C(superoffice_login) with the same options (and the same
+    C(SUPEROFFICE_*) environment and check mode) in the same C(ansible-playbook) run reuses it without logging in
+    again, for up to 5 hours 50 minutes for a ticket and until 5 minutes before an access token expires. The result
+    is shared between the controller's worker processes in memory only; nothing of it is written to disk. A refused
+    login is shared only with the other hosts of the same task.
+  - The tenant-status answer is kept until its C(ValidUntil) for the tasks after the login; see
+    O(scriptbridge.core.superoffice_crmscript_execute#module:tenant).
 author:
   - scriptbridge.core maintainers (@scriptbridge)
 extends_documentation_fragment:
@@ -43,6 +51,8 @@ notes:
     O(tenant)) or the refresh token (O(client_id), O(app_token), O(refresh_token); O(tenant) to get RV(url)).
   - It needs the Python libraries C(cryptography) and C(PyJWT) for the system user flow.
   - RV(ignore:changed) is always false.
+  - Reusing the login needs the C(linear) or C(free) strategy (the ones ansible-core ships), which load the action
+    plugin before they start the workers; elsewhere each host logs in itself.
 requirements:
   - cryptography
   - PyJWT
@@ -107,6 +117,12 @@ tenant:
   returned: when known
   type: str
   sample: Cust12345
+refresh_token:
+  description: The new refresh token, when the token endpoint replaced the one given. The one given may no longer
+    work, so store this one where the next run reads its O(refresh_token) (a vault file, an AWX credential). Never
+    displayed; the registered variable holds it.
+  returned: refresh-token flow, when the token endpoint sends a new refresh token
+  type: str
 expires:
   description: When the access token expires (ISO 8601 UTC). A ticket has no fixed end - it lives 6 hours from its
     last use.
@@ -131,9 +147,10 @@ class LoginTask(Task):
 
     def execute(self):
         result = self.client.login()
-        key = "access_token" if self.client.params.get("refresh_token") else "ticket"
+        key = "access_token" if self.client.flow == "refresh_token" else "ticket"
         answer = dict((name, value) for name, value in (("url", result.url), ("tenant", result.tenant),
-                                                        ("expires", result.expires)) if value)
+                                                        ("expires", result.expires),
+                                                        ("refresh_token", result.refresh_token)) if value)
         answer.update({key: result.credential, "changed": False})
         return answer
 

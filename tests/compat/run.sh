@@ -28,6 +28,7 @@ suites=(
   tests/playbook/test_zabbix_script_execute.py
   tests/playbook/test_superoffice_modules.py
   tests/playbook/test_superoffice_online.py
+  tests/playbook/test_superoffice_fleet.py
   tests/playbook/test_examples.py
   tests/playbook/test_adhoc.py
 )

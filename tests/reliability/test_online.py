@@ -15,16 +15,20 @@ Secrets: one -vvvv play logs in with both flows and uses the results; every
 secret involved is a canary searched in the output and in every result: the
 private key (as RSA-XML fields and as PEM), the system user token, the client
 secret, the refresh token, the signed system user token, the JWTs the login
-service issued, the minted ticket and the access token.
+service issued, the minted ticket and the access token. A second -vvvv play
+over three hosts shares one login, reuses it, uses the kept tenant status and
+refreshes a token that the endpoint rotates: the same canaries and the new
+refresh token are searched in its output, its results and the status files.
 """
 
 import base64
 import json
 import re
+import sys
 
 import pytest
 
-from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_play
+from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import BIN, _run, run_play
 from ansible_collections.scriptbridge.core.tests.reliability.reliability_helpers import (
     CRMSCRIPT, EVENT_HANDLERS, leaks, no_traceback)
 from ansible_collections.scriptbridge.core.tests.simulators import superoffice_online_sim as env
@@ -205,3 +209,67 @@ def test_the_leak_search_finds_a_key_fragment():
     secrets = {"private key": key_forms()}
     assert leaks("x" + key_forms()[0][10:30] + "y", secrets, PUBLIC)
     assert not leaks("nothing here ********", secrets, PUBLIC)
+
+
+# -- secrets when many hosts share one login ---------------------------------------------------------------------------
+
+
+FLEET = 3
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory):
+    """Three hosts at -vvvv: one login shared, a second one reused, the kept tenant status, a rotated refresh token."""
+    tmp = tmp_path_factory.mktemp("fleet")
+    with SuperOfficeSimulator(mode="online") as tenant, \
+            env.EnvironmentHost(status_valid_for=300, rotate_refresh_tokens=True) as host:
+        host.add_tenant("Cust12345", tenant.url + "/api", system_user_token=SYSTEM_USER_TOKEN)
+        system_user = dict((k, v) for k, v in credentials(host.url).items() if k in ("system_user_token", "private_key"))
+        play = {"name": "fleet", "hosts": "all", "gather_facts": False,
+                "module_defaults": {GROUP: {"tenant": "Cust12345", "environment": host.url, "app_token": APP_TOKEN}},
+                "tasks": [
+                    {"name": "login", LOGIN: system_user, "register": "login"},
+                    {"name": "login again", LOGIN: system_user, "register": "again"},
+                    {"name": "script with the kept status",
+                     CRMSCRIPT: {"ticket": "{{ login.ticket }}", "script_id": 1}},
+                    {"name": "refresh", LOGIN: {"client_id": env.CLIENT_ID, "refresh_token": env.REFRESH_TOKEN},
+                     "register": "refreshed"},
+                    {"name": "script with the access token", CRMSCRIPT: {
+                        "access_token": "{{ refreshed.access_token }}", "script_id": 1}},
+                    {"name": "what the hosts hold", "ansible.builtin.set_fact": {
+                        "same": "{{ again.ticket == login.ticket and refreshed.refresh_token is defined }}"}},
+                ]}
+        inventory = tmp / "inventory.ini"
+        inventory.write_text("".join("fleet%d ansible_connection=local ansible_python_interpreter=%s\n"
+                                     % (number, sys.executable) for number in range(FLEET)))
+        playbook = tmp / "fleet.yml"
+        playbook.write_text(json.dumps([play]))
+        run = _run([str(BIN / "ansible-playbook"), "-i", str(inventory), "-vvvv", str(playbook)], str(tmp),
+                   env={"TMPDIR": str(tmp)})
+        files = "".join(path.read_text() for path in tmp.glob("scriptbridge-*/*"))
+        rotated = [token for token in host.issued if token.startswith(env.ROTATED_PREFIX)]
+        yield {"run": run, "issued": [token for token in host.issued if token not in rotated], "rotated": rotated,
+               "signed": list(host.signed), "cache": files, "endpoints": host.stats()["endpoints"]}
+
+
+def test_many_hosts_at_vvvv_log_in_once_and_refresh_once(fleet):
+    run = fleet["run"]
+    assert fleet["endpoints"].get("authenticate") == 1 and fleet["endpoints"].get("token") == 1
+    assert fleet["endpoints"].get("state") == 1
+    facts = [entry["result"]["ansible_facts"]["same"] for entry in run.entries if entry["task"] == "what the hosts hold"]
+    assert facts == [True] * FLEET, run.output[-3000:]
+    assert "reusing this run's login" in run.stdout
+    # The rotated refresh token is one of the canaries below.
+    assert len(fleet["rotated"]) == 1
+
+
+def test_no_secret_at_vvvv_when_hosts_share_the_login(fleet):
+    run = fleet["run"]
+    secrets = canaries(fleet)
+    secrets["rotated refresh token"] = fleet["rotated"]
+    for text in (run.stdout, run.stderr, fleet["cache"]):
+        assert not leaks(text, secrets, PUBLIC), leaks(text, secrets, PUBLIC)
+    for entry in run.entries:
+        text = json.dumps(entry["result"])
+        assert not leaks(text, secrets, PUBLIC), (entry["task"], leaks(text, secrets, PUBLIC))
+    assert "Running" in fleet["cache"]

@@ -17,9 +17,12 @@ simulator serves what ``spec/superoffice/ONLINE.md`` describes:
 ``GET  /login/.well-known/openid-configuration``    metadata naming the two URLs above
 ``POST /login/common/oauth/tokens``                 ``grant_type=refresh_token`` (form body or
                                                     query string): ``access_token`` (Bearer),
-                                                    ``expires_in`` 3600, ``id_token``
+                                                    ``expires_in`` 3600, ``id_token``; with
+                                                    ``rotate_refresh_tokens`` also a new
+                                                    ``refresh_token``, and the one used stops working
 ``GET  /api/state/{tenant}``                        tenant status (ONLINE.md 4): State (name),
-                                                    IsRunning, Endpoint, Api, ValidUntil, Version
+                                                    IsRunning, Endpoint, Api, ValidUntil (now +
+                                                    ``status_valid_for`` seconds), Version
 ``*    /{tenant}/...``                              ``421 Wrong subdomain used to access tenant``:
                                                     the bare host serves no tenant
 =================================================  ============================================
@@ -34,12 +37,18 @@ which the tenant simulators accept.
 Faults a test can ask for with ``configure()``: ``token_claims`` (claims to
 change or, with None, to drop), ``token_header`` (header fields), ``token_key``
 (``"issuer"`` or ``"other"``: sign with a key the JWKS does not publish),
-``fail_login`` (an ErrorMessage: ``IsSuccessful: false``). A tenant's ``apis``
+``fail_login`` (an ErrorMessage: ``IsSuccessful: false``). Other settings:
+``status_valid_for`` (seconds from the answer to its ValidUntil; 0, the
+default, makes every answer stale at once, so a client that keeps answers
+until ValidUntil still asks each time) and ``rotate_refresh_tokens`` (false by
+default: ONLINE.md 5 shows a refresh answer without ``refresh_token``; when
+true, each refresh answers a new one and the one used is no longer accepted,
+as OAuth servers that rotate do; ``refresh_tokens`` lists those accepted). A tenant's ``apis``
 is a list: each status call gives the next entry (the last one repeats), so a
 tenant can move between two calls.
 
 Records: ``count(endpoint)``, ``requests`` (method, path, endpoint, headers,
-body), ``issued`` (every JWT it signed), ``signed`` (every signed system user
+body), ``issued`` (every JWT it signed, every refresh token it issued), ``signed`` (every signed system user
 token it received), ``stats()``; control endpoints ``GET
 /_sim/stats`` and ``POST /_sim/reset`` as the other simulators have. Endpoint names: ``authenticate``, ``jwks``, ``metadata``, ``token``,
 ``state``, ``misdirected``, ``unknown``.
@@ -52,6 +61,7 @@ import copy
 import datetime
 import hashlib
 import json
+import secrets
 import sys
 import threading
 import time
@@ -73,6 +83,8 @@ CLAIM = "http://schemes.superoffice.net/identity/"
 ISSUER = "SuperOffice AS"
 CLIENT_ID = "c789b7d98f3c496fb5aaa4b1a81ca11b"
 REFRESH_TOKEN = "KSamN1Tp4sd26pZJSGK6JobrWOUWorIZ2Y5XxcAqX86K9qoZRp4d3lUH32F4fiT3"
+# How the refresh tokens the simulator issues when it rotates them begin.
+ROTATED_PREFIX = "rt-"
 SYSTEM_USER_TOKEN = "SuperOffice DevNet Node OIDC-8k8Q7DmBgo"
 STATES = {"Unknown": 0, "Provisioning": 1, "Running": 2, "Deleted": 3, "Suspended": 4, "OnlineMaintenance": 5,
           "OfflineMaintenance": 6, "ProvisioningFailed": 8, "Deleting": 10, "DeleteFailed": 11,
@@ -159,7 +171,8 @@ class EnvironmentHost(HttpSimulator):  # pylint: disable=too-many-instance-attri
         self.signed: list[str] = []
         self._lock = threading.RLock()
         self._initial_config = {"token_claims": {}, "token_header": {}, "token_key": "issuer", "fail_login": None,
-                                "latency": 0.0}
+                                "latency": 0.0, "status_valid_for": 0, "rotate_refresh_tokens": False}
+        self.refresh_tokens: list[str] = []
         unknown = set(options) - set(self._initial_config)
         if unknown:
             raise TypeError(f"unknown options: {', '.join(sorted(unknown))}")
@@ -174,6 +187,7 @@ class EnvironmentHost(HttpSimulator):  # pylint: disable=too-many-instance-attri
         with self._lock:
             self.requests.clear()
             self.config = copy.deepcopy(self._initial_config)
+            self.refresh_tokens[:] = [REFRESH_TOKEN]
             for tenant in self.tenants.values():
                 tenant.status_calls = 0
 
@@ -323,13 +337,17 @@ class EnvironmentHost(HttpSimulator):  # pylint: disable=too-many-instance-attri
             return _json(400, "Bad Request", {"error": "invalid_request"})
         if form.get("client_id") != CLIENT_ID or form.get("client_secret") != self.app_token:
             return _json(401, "Unauthorized", {"error": "invalid_client"})
-        if form.get("refresh_token") != REFRESH_TOKEN:
-            return _json(400, "Bad Request", {"error": "invalid_grant"})
         id_token = jwt.encode({"iss": self.url, "aud": CLIENT_ID}, ISSUER_KEY, algorithm="RS256")
+        answer = {"token_type": "Bearer", "access_token": so.ACCESS_TOKEN, "expires_in": 3600, "id_token": id_token}
         with self._lock:
+            if form.get("refresh_token") not in self.refresh_tokens:
+                return _json(400, "Bad Request", {"error": "invalid_grant"})
+            if self.config["rotate_refresh_tokens"]:
+                answer["refresh_token"] = "%s%s" % (ROTATED_PREFIX, secrets.token_urlsafe(40))
+                self.refresh_tokens[:] = [answer["refresh_token"]]
+                self.issued.append(answer["refresh_token"])
             self.issued.append(id_token)
-        return _json(200, "OK", {"token_type": "Bearer", "access_token": so.ACCESS_TOKEN, "expires_in": 3600,
-                                 "id_token": id_token})
+        return _json(200, "OK", answer)
 
     def _state(self, context: str) -> Reply:
         tenant = self.tenants.get(context.lower())
@@ -337,7 +355,8 @@ class EnvironmentHost(HttpSimulator):  # pylint: disable=too-many-instance-attri
             return _json(200, "OK", {"ContextIdentifier": context, "Endpoint": None, "State": "Unknown",
                                      "IsRunning": False, "ValidUntil": None, "Api": None})
         api = tenant.api().rstrip("/")
-        valid = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=5)
+        valid = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(
+            seconds=self.config["status_valid_for"])
         return _json(200, "OK", {
             "ContextIdentifier": tenant.tenant, "Endpoint": api.rsplit("/api", 1)[0], "State": tenant.state,
             "IsRunning": tenant.state in RUNNING, "ValidUntil": valid.strftime("%Y-%m-%dT%H:%M:%S.%f0Z"),
@@ -358,8 +377,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api", required=True, help="the tenant's API base, e.g. http://127.0.0.1:8081/Cust12345/api")
     parser.add_argument("--state", default="Running", choices=sorted(STATES))
     parser.add_argument("--key-file", help="write the application's private key (RSA-XML) here")
+    parser.add_argument("--status-valid-for", type=int, default=0,
+                        help="seconds from a tenant-status answer to its ValidUntil (default 0)")
     args = parser.parse_args(argv)
-    host = EnvironmentHost(host=args.host, port=args.port, latency=args.latency)
+    host = EnvironmentHost(host=args.host, port=args.port, latency=args.latency,
+                           status_valid_for=args.status_valid_for)
     host.add_tenant(args.tenant, args.api, state=args.state)
     if args.key_file:
         with open(args.key_file, "w", encoding="utf-8") as handle:
