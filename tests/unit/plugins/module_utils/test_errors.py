@@ -41,4 +41,4 @@ def test_an_error_says_nothing_about_running_unless_told():
 
 def test_an_error_cannot_say_both():
     with pytest.raises(ValueError):
-        ScriptBridgeError("x", may_have_run=True, nothing_ran=True)
+        raise ScriptBridgeError("x", may_have_run=True, nothing_ran=True)
