@@ -40,7 +40,6 @@ AUTHENTICATE_PATH = "/Login/api/PartnerSystemUser/Authenticate"
 JWKS_PATH = "/login/.well-known/jwks"
 TOKEN_PATH = "/login/common/oauth/tokens"
 STATE_PATH = "/api/state/"
-NOTHING_RAN = " Nothing was run."
 # What the documented AuthorizeErrorCode names mean for the person running the play.
 _ERROR_HINTS = (
     ("timestamp", "The signed timestamp was refused: check that this host's clock is right (UTC, NTP)."),
@@ -70,16 +69,16 @@ def _answer_json(response, what):
     answer = parse_json(response.text)
     if answer is NOT_JSON:
         raise ProtocolError("%s answered HTTP %s with something that is not JSON (%s) while %s: a proxy or a web page "
-                            "answered instead of SuperOffice. Check the environment option.%s"
-                            % (display_url(response.url), response.status, response.excerpt(), what, NOTHING_RAN))
+                            "answered instead of SuperOffice. Check the environment option."
+                            % (display_url(response.url), response.status, response.excerpt(), what), nothing_ran=True)
     return answer
 
 
 def _status_error(response, what, hint=""):
     cls = AuthError if response.status in (401, 403) else HttpStatusError
-    return cls("%s answered HTTP %s %s while %s: %s.%s%s"
-               % (display_url(response.url), response.status, response.reason or "", what, response.excerpt(),
-                  hint, NOTHING_RAN), status=response.status, code=response.status)
+    return cls("%s answered HTTP %s %s while %s: %s.%s"
+               % (display_url(response.url), response.status, response.reason or "", what, response.excerpt(), hint),
+               status=response.status, code=response.status, nothing_ran=True)
 
 
 def tenant_status(transport, environment, tenant, cache=None, fresh=False):
@@ -102,14 +101,14 @@ def tenant_status(transport, environment, tenant, cache=None, fresh=False):
     response = transport.request("GET", url, acts=False)
     if response.status == 404:
         raise NotFoundError("The tenant-status service (%s) knows no tenant %s in environment %s: check tenant and "
-                            "environment.%s" % (display_url(url), tenant, online.environment_name(environment),
-                                                NOTHING_RAN), status=404, code=404)
+                            "environment." % (display_url(url), tenant, online.environment_name(environment)),
+                            status=404, code=404, nothing_ran=True)
     if not 200 <= response.status < 300:
         raise _status_error(response, what)
     answer = _answer_json(response, what)
     if not isinstance(answer, dict):
-        raise ProtocolError("The tenant-status service answered %s instead of an object while %s.%s"
-                            % (response.excerpt(), what, NOTHING_RAN))
+        raise ProtocolError("The tenant-status service answered %s instead of an object while %s."
+                            % (response.excerpt(), what), nothing_ran=True)
     status = online.TenantStatus(tenant, answer).check_running(environment)
     if cache is not None:
         cache.put(base, tenant, answer)
@@ -133,12 +132,12 @@ def _authenticate(transport, environment, tenant, signed, app_token):
         raise _status_error(response, what, " " + _login_refused(response.text))
     answer = _answer_json(response, what)
     if not isinstance(answer, dict):
-        raise ProtocolError("The login service answered %s instead of an object.%s" % (response.excerpt(), NOTHING_RAN))
+        raise ProtocolError("The login service answered %s instead of an object." % response.excerpt(), nothing_ran=True)
     if answer.get("IsSuccessful") is not True or not isinstance(answer.get("Token"), str) or not answer["Token"]:
         said = answer.get("ErrorMessage") if isinstance(answer.get("ErrorMessage"), str) else ""
-        raise AuthError("SuperOffice's login service refused the system user of %s%s. %s%s"
+        raise AuthError("SuperOffice's login service refused the system user of %s%s. %s"
                         % (tenant, ": %s" % transport.redactor.scrub(said) if said else " without a reason",
-                           _login_refused(said), NOTHING_RAN), kind="auth")
+                           _login_refused(said)), nothing_ran=True)
     return answer["Token"]
 
 
@@ -200,7 +199,7 @@ def refresh_access_token(transport, environment, client_id, client_secret, refre
     answer = _answer_json(response, what)
     token = answer.get("access_token") if isinstance(answer, dict) else None
     if not isinstance(token, str) or not token.strip():
-        raise ProtocolError("The token endpoint answered without an access_token while %s.%s" % (what, NOTHING_RAN))
+        raise ProtocolError("The token endpoint answered without an access_token while %s." % what, nothing_ran=True)
     transport.redactor.add(token, answer.get("id_token"), answer.get("refresh_token"))
     expires = None
     if isinstance(answer.get("expires_in"), (int, float)) and not isinstance(answer.get("expires_in"), bool):

@@ -298,7 +298,7 @@ def validate_system_user_jwt(token, keys):
                       "it does not validate")
         raise AuthError("The token from the login service was not trusted: %s. No ticket was used." % reason)
     if not isinstance(claims.get(CLAIM + "ticket"), str) or not claims[CLAIM + "ticket"].strip():
-        raise AuthError("The token from the login service carries no ticket claim; nothing was run.")
+        raise AuthError("The token from the login service carries no ticket claim.", nothing_ran=True)
     return claims
 
 
@@ -336,12 +336,12 @@ class TenantStatus:
         """Refuse a tenant whose APIs are not available, naming its state."""
         if not self.running:
             hint = _STATE_HINTS.get(self.state, "its APIs are not available")
-            raise ScriptBridgeError("SuperOffice tenant %s in environment %s is %s: %s. Nothing was run."
+            raise ScriptBridgeError("SuperOffice tenant %s in environment %s is %s: %s."
                                     % (self.tenant, environment_name(environment), self.state, hint),
-                                    kind="unsupported")
+                                    kind="unsupported", nothing_ran=True)
         if not self.url:
             raise ScriptBridgeError("The tenant-status service says tenant %s is %s but gives no API address (Api or "
-                                    "Endpoint); nothing was run." % (self.tenant, self.state), kind="protocol")
+                                    "Endpoint)." % (self.tenant, self.state), kind="protocol", nothing_ran=True)
         return self
 
 

@@ -238,3 +238,24 @@ def refused_url():
     # Bound but never listening: every connection attempt is refused.
     yield "http://127.0.0.1:%d" % port
     sock.close()
+
+
+@pytest.fixture(scope="module")
+def online_tenant():
+    """A simulated SuperOffice Online tenant (Cust12345), one per test module."""
+    # Imported here: the simulators need libraries that the HTTP tests above do not.
+    from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import SuperOfficeSimulator
+
+    with SuperOfficeSimulator(mode="online") as sim:
+        yield sim
+
+
+@pytest.fixture()
+def environment_host(online_tenant):  # pylint: disable=redefined-outer-name
+    """A simulated Online environment host that knows ``online_tenant`` as Cust12345; the tenant's records reset."""
+    from ansible_collections.scriptbridge.core.tests.simulators import superoffice_online_sim
+
+    with superoffice_online_sim.EnvironmentHost() as sim:
+        sim.add_tenant("Cust12345", online_tenant.url + "/api")
+        online_tenant.reset()
+        yield sim

@@ -102,20 +102,6 @@ def test_zabbix_client_refuses_every_method_but_reads_in_check_mode(zabbix, meth
     assert method not in zabbix.stats()["methods"]
 
 
-@pytest.fixture(scope="module")
-def online_tenant():
-    with SuperOfficeSimulator(mode="online") as sim:
-        yield sim
-
-
-@pytest.fixture()
-def environment_host(online_tenant):
-    with env.EnvironmentHost() as sim:
-        sim.add_tenant("Cust12345", online_tenant.url + "/api")
-        online_tenant.reset()
-        yield sim
-
-
 @pytest.mark.parametrize("path, payload", [(EXECUTE, {"name": "Ada"}), (EVENT_HANDLERS, EVENT_DATA)])
 def test_online_client_logs_in_and_asks_the_status_but_refuses_a_forgetful_acting_post(
         environment_host, online_tenant, path, payload):

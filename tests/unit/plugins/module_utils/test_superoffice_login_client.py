@@ -37,24 +37,20 @@ from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_onl
 )
 from ansible_collections.scriptbridge.core.tests.simulators import superoffice_online_sim as env
 from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import (
-    ACCESS_TOKEN, APP_TOKEN, TICKET, SuperOfficeSimulator)
+    ACCESS_TOKEN, APP_TOKEN, TICKET)
 
 EXECUTE = "/api/v1/CRMScript/1/Execute"
 EVENT_HANDLERS = "/api/v1/Agents/CustomerService/ExecuteEventHandlers"
 
 
 @pytest.fixture(scope="module")
-def tenant():
-    with SuperOfficeSimulator(mode="online") as sim:
-        yield sim
+def tenant(online_tenant):
+    return online_tenant
 
 
 @pytest.fixture()
-def host(tenant):
-    with env.EnvironmentHost() as sim:
-        sim.add_tenant("Cust12345", tenant.url + "/api")
-        tenant.reset()
-        yield sim
+def host(environment_host):
+    return environment_host
 
 
 def system_user(host):

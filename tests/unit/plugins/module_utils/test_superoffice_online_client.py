@@ -21,17 +21,13 @@ from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim impo
 
 
 @pytest.fixture(scope="module")
-def tenant():
-    with SuperOfficeSimulator(mode="online") as sim:
-        yield sim
+def tenant(online_tenant):
+    return online_tenant
 
 
 @pytest.fixture()
-def host(tenant):
-    with env.EnvironmentHost() as sim:
-        sim.add_tenant("Cust12345", tenant.url + "/api")
-        tenant.reset()
-        yield sim
+def host(environment_host):
+    return environment_host
 
 
 def system_user(host, **more):
