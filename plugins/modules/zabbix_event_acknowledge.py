@@ -104,8 +104,7 @@ EXAMPLES = r"""
 - name: Raise a problem to high and close it (its trigger allows manual close)
   scriptbridge.core.zabbix_event_acknowledge:
     url: https://zabbix.example.com/zabbix
-    username: automation
-    password: "{{ zabbix_password }}"
+    api_token: "{{ zabbix_api_token }}"
     eventids: ["8814"]
     severity: 4
     close: true
