@@ -226,7 +226,8 @@ class Acknowledgements:
                        "priority": row.get("severity", "0"),
                        "manual_close": "1" if row["objectid"] in MANUAL_CLOSE_TRIGGERS else "0"}
             if isinstance(related, list):
-                trigger = dict((key, value) for key, value in trigger.items() if key in related)
+                # the trigger's id comes along whatever the output asks for
+                trigger = dict((key, value) for key, value in trigger.items() if key in related or key == "triggerid")
             row["relatedObject"] = trigger
 
     def _selected(self, rows, select):
