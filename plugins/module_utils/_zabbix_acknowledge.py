@@ -57,6 +57,8 @@ ARGUMENT_SPEC = dict(
 _ROLE_REFUSAL = re.compile(r'field "action": no permissions to ([a-z ]+)\.')
 _TOO_LONG = ("is too long for field \"message\"", 'Invalid parameter "/message": value is too long.')
 _CANNOT_CLOSE = "Cannot close problem: trigger does not allow manual closing."
+WRITE_HINT = ("closing a problem and changing its severity need read-write access to its hosts (the user group's "
+              "host group permissions), where acknowledging and adding a message need only read access")
 
 
 def ledger_text(message, marker):
@@ -153,8 +155,8 @@ def _refusal(error, eventids):
             "since it was read). Nothing was written." % ", ".join(eventids), code=error.code, data=error.data)
     if NO_PERMISSIONS in text:
         return NotFoundError(
-            "Zabbix refused: one of events %s no longer exists or this user may not update it. Nothing was "
-            "written." % ", ".join(eventids), code=error.code, data=error.data)
+            "Zabbix refused: one of events %s no longer exists or this user may not change it (%s). Nothing was "
+            "written." % (", ".join(eventids), WRITE_HINT), code=error.code, data=error.data)
     if any(t in text for t in _TOO_LONG):
         return InvalidParamsError(
             "Zabbix refused the message as too long (at most %d characters). Nothing was written." % MESSAGE_LENGTH,
@@ -194,7 +196,21 @@ class ZabbixAcknowledgeTask(Task):
         self.client.detect_version()
         self.client.login()
         events = self._read(self.options["eventids"])
-        return events, dict((eventid, _judge(events[eventid], self.options)) for eventid in self.options["eventids"])
+        reasons = dict((eventid, _judge(events[eventid], self.options)) for eventid in self.options["eventids"])
+        if self.options["close"] or self.options["severity"] is not None:
+            self._check_writable([eventid for eventid in self.options["eventids"] if reasons[eventid] is None])
+        return events, reasons
+
+    def _check_writable(self, eventids):
+        """Closing and changing the severity need read-write access to the hosts (6.0.14, 7.0.9); reading does not."""
+        if not eventids:
+            return
+        found = self.client.call("event.get", {"output": ["eventid"], "eventids": eventids, "editable": True})
+        writable = set(str(e["eventid"]) for e in found)
+        refused = [eventid for eventid in eventids if eventid not in writable]
+        if refused:
+            raise NotFoundError(
+                "This user may see but not change event %s: %s. Nothing was written." % (", ".join(refused), WRITE_HINT))
 
     def _read(self, eventids):
         params = {"output": ["eventid", "name", "value", "acknowledged", "severity", "r_eventid"],

@@ -48,8 +48,9 @@ class FakeZabbix:
 
     version_text = "7.0.9"
 
-    def __init__(self, events, read_only=False, refusal=None):
+    def __init__(self, events, read_only=False, refusal=None, not_writable=()):
         self.events = dict((e["eventid"], e) for e in events)
+        self.not_writable = set(not_writable)
         self.read_only = read_only
         self.refusal = refusal
         self.calls = []
@@ -70,7 +71,8 @@ class FakeZabbix:
     def call(self, method, params):
         self.calls.append((method, params))
         if method == "event.get":
-            return [self.events[i] for i in params["eventids"] if i in self.events]
+            hidden = self.not_writable if params.get("editable") else set()
+            return [self.events[i] for i in params["eventids"] if i in self.events and i not in hidden]
         if self.read_only:
             raise ActingRequestRefused("refused in check mode")
         if self.refusal:
@@ -233,7 +235,7 @@ def test_check_mode_reads_and_predicts_and_sends_nothing():
      "role does not allow it to acknowledge problems"),
     ((-32602, 'Incorrect value for field "action": no permissions to close problems.'), NotFoundError,
      "User roles"),
-    ((-32500, "No permissions to referred object or it does not exist!"), NotFoundError, "may not update it"),
+    ((-32500, "No permissions to referred object or it does not exist!"), NotFoundError, "may not change it .closing a problem"),
     ((-32500, "Cannot close problem: trigger does not allow manual closing."), InvalidParamsError,
      "changed since it was read"),
     ((-32602, 'Invalid parameter "/message": value is too long.'), InvalidParamsError, "at most 2048"),
@@ -249,3 +251,17 @@ def test_another_refusal_keeps_the_server_text():
     client = FakeZabbix([problem("1003")], refusal=(-32602, "Something new."))
     with pytest.raises(JsonRpcError, match="Something new"):
         run(client)
+
+
+def test_close_and_severity_need_write_access_which_is_checked_before_writing():
+    client = FakeZabbix([problem("1003", relatedObject={"manual_close": "1"}), problem("1004")], not_writable=["1004"])
+    with pytest.raises(NotFoundError, match="may see but not change event 1004: closing a problem .* read-write"):
+        run(client, eventids=["1003", "1004"], severity=4)
+    assert client.sent() == []
+    assert [p.get("editable") for m, p in client.calls if m == "event.get"] == [None, True]
+
+
+def test_acknowledging_and_messages_need_no_write_access():
+    client = FakeZabbix([problem("1004")], not_writable=["1004"])
+    assert run(client, eventids=["1004"], message="m")["changed"] is True
+    assert [m for m, _p in client.calls].count("event.get") == 1
