@@ -467,7 +467,6 @@ RAW_CASES_70 = {
 }
 
 
-
 def acknowledge(params):
     """event.acknowledge with the side's events: ``{"event": n}`` in params becomes that event's id."""
     def params_of(side):
@@ -525,8 +524,8 @@ RAW_CASES_60 = {
     "acknowledge, severity bit without a severity": (acknowledge({"event": 0, "action": 8}), True),
     "acknowledge, an id that is no number": (acknowledge({"eventids": ["abc"], "action": 2}), True),
     "acknowledge, an unknown parameter": (acknowledge({"event": 1, "action": 0, "x": 1}), False),
-    "event.get selectAcknowledges is not event.get's": (events_get(output=["eventid"], selectAcknowledges="extend"),
-                                                         True),
+    "event.get selectAcknowledges is not event.get's": (
+        events_get(output=["eventid"], selectAcknowledges="extend"), True),
 }
 
 RAW_CASES_70.update({

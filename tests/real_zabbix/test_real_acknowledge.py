@@ -53,9 +53,9 @@ class Ledger:
                                   "type": 2, "value_type": 3})
         self.call("trigger.create", {"description": CLOSABLE_TRIGGER, "priority": 3, "manual_close": 1,
                                      "expression": "last(/host-001/%s)>0" % CLOSABLE_KEY})
+        actions = ("acknowledge_problems", "close_problems", "change_severity", "add_problem_comments")
         roleid = self.call("role.create", {"name": NO_ACTIONS_ROLE, "type": 1, "rules": {"actions": [
-            {"name": name, "status": 0} for name in ("acknowledge_problems", "close_problems", "change_severity",
-                                                      "add_problem_comments")]}})["roleids"][0]
+            {"name": name, "status": 0} for name in actions]}})["roleids"][0]
         operators = self.call("usergroup.get", {"output": ["usrgrpid"], "filter": {"name": [OPERATORS_GROUP]}})
         nohosts = self.call("usergroup.create", {"name": NO_HOSTS_GROUP})["usrgrpids"][0]
         writers = self.call("usergroup.create", {"name": WRITERS_GROUP, "rights": [

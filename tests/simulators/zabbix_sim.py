@@ -137,8 +137,8 @@ Events that appear and recover (for event sources that poll ``event.get``)
     ``selectTags``, ``sortfield``/``sortorder`` and ``limit``; without a sort field events come
     by event id. ``event.acknowledge`` and the acknowledgements ``event.get`` selects
     (``select_acknowledges``, ``selectRelatedObject``) are in ``zabbix_acknowledge.py``; only
-    the trigger of event 1005 allows manual close; ``reset()`` drops the acknowledgements. ``hostgroup.get`` lists the three host groups (``groupids``, ``filter``,
-    ``search``, ``output``).
+    the trigger of event 1005 allows manual close; ``reset()`` drops the acknowledgements.
+    ``hostgroup.get`` lists the three host groups (``groupids``, ``filter``, ``search``, ``output``).
 
 Recording (thread-safe)
     ``stats()`` (also ``GET /_sim/stats``): ``requests`` (HTTP requests to the API paths),
