@@ -7,6 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# Only the documentation: the work is done by the action plugin of the same name (plugins/action/), because
+# the option "message" is a name that module argument specs may not use.
+
 DOCUMENTATION = r"""
 module: zabbix_event_acknowledge
 short_description: Acknowledge, comment, close or re-rate Zabbix problems, once
@@ -143,14 +146,3 @@ error:
   returned: on failure
   type: dict
 """
-
-from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
-from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix_acknowledge import ZabbixAcknowledgeTask
-
-
-def main():
-    ScriptBridgeModule(ZabbixAcknowledgeTask).run()
-
-
-if __name__ == "__main__":
-    main()
