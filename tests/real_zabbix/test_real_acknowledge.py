@@ -17,7 +17,6 @@ from ansible_collections.scriptbridge.core.tests.real_zabbix.realzabbix import (
     LINUX_SERVERS,
     OPERATOR,
     OPERATORS_GROUP,
-    STACKS,
     reload_config,
     send_trap,
 )
@@ -124,8 +123,8 @@ def marker(name):
     return "scriptbridge:real-%s-%d" % (name, int(time.time() * 1000))
 
 
-def run(ledger, tasks, user=OPERATOR, check=False):
-    auth = dict(user, url=ledger.fixture.api.url)
+def run(ledger, tasks, user=None, check=False):
+    auth = dict(user or OPERATOR, url=ledger.fixture.api.url)
     return run_play([dict(task, **{MODULE: dict(auth, **task[MODULE])}) for task in tasks], check=check, verbosity=3)
 
 
