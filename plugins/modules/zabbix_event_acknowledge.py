@@ -69,9 +69,11 @@ notes:
   - Without O(once), O(message) adds a message each time the task runs. Acknowledging an acknowledged problem,
     closing a resolved one or setting the severity it has changes nothing, and such a problem is reported as
     not changed.
-  - The user needs read access to the events' hosts and a user role that allows the actions used
-    (Acknowledge problems, Add problem comments, Close problems, Change problem severity). A role refusal is
-    only found when writing; check mode cannot see it.
+  - The user needs read access to the events' hosts to acknowledge and add messages, read-write access to close
+    a problem or change its severity (checked before anything is written), and a user role that allows the
+    actions used (Acknowledge problems, Add problem comments, Close problems, Change problem severity). A role
+    refusal is only found when writing; check mode cannot see it.
+  - The module runs on the controller, as an action plugin.
   - In check mode nothing is written. The module reads the events and says which would change.
 seealso:
   - name: event.acknowledge
