@@ -16,7 +16,8 @@ is read and tested as Python:
 - ``problem_ticket_diagnostics``: one entry per problem event from the Zabbix
   script's results;
 - ``problem_ticket_outcome``: the tickets, the status and the message of
-  ``problem_ticket_result``.
+  ``problem_ticket_result``, with the problems left out as already ticketed
+  and whether each ticket reached its Zabbix problem (``ledger.py``).
 
 Each filter's documentation is the YAML file of the same name next to this one.
 """
@@ -257,8 +258,34 @@ def _tickets_msg(tickets, failed, check_mode, failure):
     return msg
 
 
-def problem_ticket_outcome(crm, script, zabbix=None, failure=""):
-    """The whole outcome of problem_ticket (its variable problem_ticket_result), from the looped CRMScript task."""
+def _acknowledged(acknowledged):
+    """{event_id: why the ticket did not reach its problem (None: it did)} of the looped acknowledge task."""
+    found = {}
+    for run in _mapping(acknowledged, "The acknowledge task's result").get("results") or []:
+        run = _mapping(run, "A loop result")
+        item = run.get("item")
+        if run.get("skipped") or not isinstance(item, Mapping):
+            continue
+        found[str(item.get("event_id"))] = None if "events" in run else _text(run.get("msg")) or "not written"
+    return found
+
+
+def _ledger_msg(skipped, not_written):
+    """What the ledger in Zabbix adds to the message: problems left out, tickets that did not reach theirs."""
+    msg = ""
+    if skipped:
+        msg += " Left out event%s %s: already ticketed." % ("" if len(skipped) == 1 else "s", ", ".join(skipped))
+    for event_id, why in not_written:
+        msg += " The ticket of event %s was not written into its Zabbix problem: %s" % (event_id, why)
+    return msg
+
+
+def problem_ticket_outcome(crm, script, zabbix=None, failure="", ledger=None, acknowledged=None):
+    """The whole outcome of problem_ticket (its variable problem_ticket_result), from the looped CRMScript task.
+
+    ``ledger`` (from problem_ticket_ledger) adds ``skipped``, the events left out as already ticketed;
+    ``acknowledged`` (the looped zabbix_event_acknowledge task) adds ``acknowledged`` to each ticket.
+    """
     crm = _mapping(crm, "The CRMScript task's result")
     zabbix = _mapping(zabbix, "The Zabbix task's result")
     runs = [_mapping(run, "A loop result") for run in crm.get("results") or []]
@@ -267,15 +294,25 @@ def problem_ticket_outcome(crm, script, zabbix=None, failure=""):
     # In check mode the CRMScript is only looked up and prints nothing; this also catches a play with
     # check_mode: true, which ansible_check_mode does not reflect.
     check_mode = any("output" not in run for run in runs)
-    return {
-        "status": "failed" if failed else "succeeded",
-        "msg": _tickets_msg(tickets, failed, check_mode, _text(failure)),
+    written = _acknowledged(acknowledged) if acknowledged is not None else {}
+    for ticket in tickets if acknowledged is not None else []:
+        event_id = str(ticket["event_id"])
+        ticket.update(acknowledged=event_id in written and written[event_id] is None,
+                      acknowledge_error=written.get(event_id))
+    not_written = [(str(t["event_id"]), t["acknowledge_error"]) for t in tickets if t.get("acknowledge_error")]
+    skipped = list(_mapping(ledger, "The ledger").get("ticketed") or []) if ledger is not None else []
+    outcome = {
+        "status": "failed" if failed or not_written else "succeeded",
+        "msg": _tickets_msg(tickets, failed, check_mode, _text(failure)) + _ledger_msg(skipped, not_written),
         "script": script,
         "zabbix_version": zabbix.get("zabbix_version"),
         "tickets": tickets,
         "summary": {"total": len(tickets), "succeeded": len(tickets) - len(failed), "failed": len(failed)},
         "check_mode": check_mode,
     }
+    if ledger is not None:
+        outcome["skipped"] = [{"event_id": event_id, "reason": "already ticketed"} for event_id in skipped]
+    return outcome
 
 
 class FilterModule(object):

@@ -80,7 +80,7 @@ def test_the_tarball_carries_the_collection_and_its_ee_metadata(installed):
     assert (collection / "plugins" / "action" / "superoffice_login.py").is_file()
     modules = sorted(p.name for p in (collection / "plugins" / "modules").glob("*.py"))
     assert modules == ["superoffice_crmscript_execute.py", "superoffice_event_handlers.py", "superoffice_login.py",
-                       "zabbix_script_execute.py"]
+                       "zabbix_event_acknowledge.py", "zabbix_script_execute.py"]
 
 
 def test_the_job_succeeds(job):

@@ -30,7 +30,7 @@ from ansible_collections.scriptbridge.core.tests.simulators import superoffice_o
 from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import SuperOfficeSimulator
 from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 
-MODULES = ["zabbix_script_execute", "superoffice_crmscript_execute", "superoffice_event_handlers", "superoffice_login"]
+MODULES = ["zabbix_script_execute", "zabbix_event_acknowledge", "superoffice_crmscript_execute", "superoffice_event_handlers", "superoffice_login"]
 OUR_MODULES = {"scriptbridge.core." + m for m in MODULES}
 GROUPS = {"group/scriptbridge.core.zabbix", "group/scriptbridge.core.superoffice"}
 
@@ -43,6 +43,11 @@ FIXTURES = {
         "Maintenance/Agents": "Linux",        # the menu path that picks one of them
         "42": "16",                           # an event script (scope 4)
         "8812": "1001",                       # a problem event
+    },
+    "zabbix_event_acknowledge": {
+        "8812": "1003",                       # problem events
+        "8813": "1004",
+        "8814": "1005",                       # a problem whose trigger allows manual close
     },
     "superoffice_crmscript_execute": {
         195: 3,                                           # "Echo parameters": prints its parameters as JSON
@@ -90,6 +95,13 @@ CHECKS = {
     "Show where it failed": lambda r: r["msg"] == [],
     "Run an event script with user input (Zabbix 7.0 and later)":
         lambda r: r["changed"] and r["results"][0]["event_id"] == "1001" and r["value"].startswith("event=1001 "),
+    "Tell the operators which ticket belongs to the problem, only once":
+        lambda r: r["changed"] and r["events"] == [{"eventid": "1003", "changed": True, "skipped": None}],
+    "Say whether it was written now or found from an earlier run": lambda r: r["msg"] == [None],
+    "Add a comment to several problems without acknowledging them":
+        lambda r: r["changed"] and [e["eventid"] for e in r["events"]] == ["1003", "1004"],
+    "Raise a problem to high and close it (its trigger allows manual close)":
+        lambda r: r["changed"] and r["events"] == [{"eventid": "1005", "changed": True, "skipped": None}],
     "Run a CRMScript with parameters": lambda r: r["changed"] and r["output_json"] == {"personId": "27"},
     "Run a script by name in SuperOffice Online and use its JSON output":
         lambda r: r["changed"] and r["output_json"]["status"] == "ok" and r["script"]["name"] == "JSON output",
@@ -246,3 +258,10 @@ def test_the_examples_ran_what_they_say(run):
     assert environment["endpoints"] == {"state": 2, "authenticate": 1, "jwks": 1, "token": 1}
     assert [(e["kind"], e.get("id"), e.get("event_type")) for e in unattended["executions"]] == [
         ("script", 1, None), ("event_handlers", None, "TicketSave")]
+
+
+def test_the_acknowledge_examples_read_once_and_wrote_once_each(run):
+    _outcome, _plays, zabbix, _onsite, _online, _unattended = run
+    # zabbix_event_acknowledge's three writing examples: one event.get and one event.acknowledge each
+    assert zabbix["methods"]["event.acknowledge"] == 3
+    assert zabbix["methods"]["event.get"] >= 3

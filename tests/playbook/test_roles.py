@@ -120,3 +120,57 @@ def test_make_demo_tells_each_step():
     assert "Role outcome: failed. Zabbix script Server failure ran on 2 hosts: failed on host-004, host-005." in text
     assert "Zabbix: script 16 (Event echo) ran 2 times, once on each of event 1003, event 1004." in text
     assert text.rstrip().endswith("Demo finished.")
+
+
+def ticket(event_ids, **variables):
+    return [
+        {"name": "ticket", "ansible.builtin.include_role": {"name": "scriptbridge.core.problem_ticket"},
+         "vars": dict({"problem_ticket_event_ids": event_ids, "problem_ticket_zabbix_script": "Event echo",
+                       "problem_ticket_crmscript_include_id": "zabbix_problem_ticket"}, **variables)},
+        {"name": "outcome", "ansible.builtin.debug": {"var": "problem_ticket_result"}},
+    ]
+
+
+@pytest.fixture
+def ticketing(fresh):
+    _zabbix, superoffice = fresh
+    superoffice.add_script(50, "Zabbix problem ticket", '{"ticket_id": "T-${event_id}", "action": "created"}',
+                           include_id="zabbix_problem_ticket")
+    return fresh
+
+
+def test_a_replayed_problem_opens_no_second_ticket_in_a_new_run(ticketing):
+    # Two ansible-playbook runs share nothing but what Zabbix holds: no event source state, no facts.
+    zabbix, superoffice = ticketing
+    first = run_play(ticket(["1003"]), module_defaults=defaults(ticketing))["outcome"]["problem_ticket_result"]
+    assert first["status"] == "succeeded" and first["tickets"][0]["ticket_id"] == "T-1003", first
+    assert first["tickets"][0]["acknowledged"] is True
+    rows = zabbix.acknowledgements("1003")
+    assert [(r["action"], r["message"]) for r in rows] == [("6", "scriptbridge:1003 SuperOffice ticket T-1003")]
+
+    replay = run_play(ticket(["1003"]), module_defaults=defaults(ticketing))["outcome"]["problem_ticket_result"]
+    assert replay["status"] == "succeeded", replay
+    assert replay["tickets"] == [] and replay["skipped"] == [{"event_id": "1003", "reason": "already ticketed"}]
+    assert replay["msg"] == "Wrote 0 tickets. Left out event 1003: already ticketed."
+    assert [e["eventid"] for e in zabbix.stats()["executions"]] == ["1003"]
+    assert [e["parameters"]["event_id"] for e in superoffice.stats()["executions"]] == ["1003"]
+    assert len(zabbix.acknowledgements("1003")) == 1
+
+
+def test_check_on_the_command_line_reads_the_markers_and_writes_nothing(ticketing):
+    zabbix, superoffice = ticketing
+    run = run_play(ticket(["1003", "1004"]), check=True, module_defaults=defaults(ticketing))
+    outcome = run["outcome"]["problem_ticket_result"]
+    assert outcome["msg"] == "Check mode: would write 2 tickets.", run.output
+    assert outcome["skipped"] == [] and [t["acknowledged"] for t in outcome["tickets"]] == [True, True]
+    assert "event.acknowledge" not in zabbix.stats()["methods"] and zabbix.stats()["executions"] == []
+    assert zabbix.acknowledgements("1003") == [] and superoffice.stats()["executions"] == []
+
+
+def test_the_argument_spec_refuses_a_ledger_switch_that_is_no_boolean(ticketing):
+    zabbix, _superoffice = ticketing
+    run = run_play(ticket(["1003"], problem_ticket_acknowledge="sometimes"), module_defaults=defaults(ticketing))
+    validation = [e for e in run.entries if "Validating arguments against arg spec 'main'" in e["task"]]
+    assert [e["status"] for e in validation] == ["failed"], run.output
+    assert "problem_ticket_acknowledge" in validation[0]["result"]["msg"]
+    assert zabbix.stats()["requests"] == 0

@@ -142,8 +142,10 @@ Events that appear and recover (for event sources that poll ``event.get``)
     suppressed events, false: only the others), ``filter``, ``selectHosts``, ``selectTags``,
     ``selectSuppressionData`` (``maintenanceid``, ``suppress_until``, and ``userid`` from 6.4),
     ``sortfield``/``sortorder`` and ``limit``; without a sort field events come by event id.
-    ``hostgroup.get`` lists the three host groups (``groupids``, ``filter``, ``search``,
-    ``output``).
+    ``event.acknowledge`` and the acknowledgements ``event.get`` selects
+    (``select_acknowledges``, ``selectRelatedObject``) are in ``zabbix_acknowledge.py``; only
+    the trigger of event 1005 allows manual close; ``reset()`` drops the acknowledgements.
+    ``hostgroup.get`` lists the three host groups (``groupids``, ``filter``, ``search``, ``output``).
 
 Recording (thread-safe)
     ``stats()`` (also ``GET /_sim/stats``): ``requests`` (HTTP requests to the API paths),
@@ -230,6 +232,7 @@ from typing import NamedTuple
 
 from ansible_collections.scriptbridge.core.tests.simulators.base import (
     HttpSimulator, Reply, Request, argument_parser, serve)
+from ansible_collections.scriptbridge.core.tests.simulators.zabbix_acknowledge import AcknowledgeError, Acknowledgements
 
 API_TOKEN = "89686848d8d56dfd8ecb410ebce6fb50550c92ecffb7dad04305c08747e3ebdd"
 EXPIRED_API_TOKEN = "e419395cb5b6742bd483d6ec8bdb7e930c808a58667b27666bfbe6e7cb0c69cc"
@@ -1170,6 +1173,8 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
         self._sessions = sessions
         self._recorder = recorder
         self._config = config
+        # event.acknowledge and what event.get shows of it (zabbix_acknowledge.py)
+        self.acknowledgements = Acknowledgements(profile.number, events, _USERS)
         # method -> (implementation, needs authentication)
         self._methods = {
             "apiinfo.version": (self._apiinfo_version, False),
@@ -1180,6 +1185,7 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
             "script.get": (self._script_get, True),
             "script.execute": (self._script_execute, True),
             "event.get": (self._event_get, True),
+            "event.acknowledge": (self._event_acknowledge, True),
             "hostgroup.get": (self._hostgroup_get, True),
         }
 
@@ -1415,10 +1421,18 @@ class _ZabbixApi:  # pylint: disable=too-few-public-methods
                 row["suppression_data"] = [_project({k: v for k, v in item.items() if k in fields},
                                                     params["selectSuppressionData"])
                                            for item in event.get("_suppression", ())]
+            self.acknowledgements.add_to(row, params)
             rows.append(row)
         # Events come by event id unless a sort field says otherwise.
         rows.sort(key=lambda row: int(row["eventid"]))
-        return _finish_get(rows, params, "eventid", ("eventid", "hosts", "tags", "suppression_data"))
+        return _finish_get(rows, params, "eventid",
+                           ("eventid", "hosts", "tags", "suppression_data", "acknowledges", "relatedObject"))
+
+    def _event_acknowledge(self, params, caller: _Caller):
+        try:
+            return self.acknowledgements.acknowledge(params, caller.user)
+        except AcknowledgeError as error:
+            raise ApiError(error.code, error.data) from None
 
     def _hostgroup_get(self, params, _caller):
         params = _get_params(params)
@@ -1649,6 +1663,7 @@ class _Backend:
         self.config.restore()
         self.recorder.clear()
         self.events.reset()
+        self.api.acknowledgements.reset()
 
     def stats(self) -> dict:
         """The recorded counters."""
@@ -1763,6 +1778,10 @@ class ZabbixSimulator(HttpSimulator):
         """Every event (fixture and raised), as event.get returns them with ``extend``."""
         return [{key: value for key, value in event.items() if not key.startswith("_")}
                 for event in self._backend.events.all()]
+
+    def acknowledgements(self, eventid: str) -> list:
+        """What event.acknowledge wrote into an event, oldest first (``action``, ``message``, ``username``, ...)."""
+        return self._backend.api.acknowledgements.written(eventid)
 
     def control_actions(self) -> dict:
         """``POST /_sim/expire_sessions``, ``POST /_sim/events``."""

@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright: scriptbridge.core contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The ledger of the role ``problem_ticket`` in Zabbix, as filters.
+
+A problem the role ticketed carries the marker ``scriptbridge:<eventid>`` in
+its acknowledgement messages, written by ``zabbix_event_acknowledge`` with
+``once``. Before anything runs, the role reads the markers (the same module in
+check mode) and leaves out the problems that have one, so that a replayed
+event opens no second ticket whatever the event source remembered:
+
+- ``problem_ticket_ledger``: which events still need a ticket and which are
+  ticketed already, from the read of the markers;
+- ``problem_ticket_acknowledgements``: what to write into each problem after
+  its ticket, from the looped CRMScript task.
+
+Each filter's documentation is the YAML file of the same name next to this one.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+
+MARKER_PREFIX = "scriptbridge:"
+
+
+def ticket_marker(event_id):
+    """The marker of a problem the role ticketed."""
+    return "%s%s" % (MARKER_PREFIX, event_id)
+
+
+def _results(registered, what):
+    """The per-item results of a registered looped task; a task that did not run has none."""
+    if registered is None:
+        return []
+    if not isinstance(registered, Mapping):
+        raise AnsibleFilterError("%s must be a dictionary, got %s" % (what, type(registered).__name__))
+    results = registered.get("results") or []
+    for result in results:
+        if not isinstance(result, Mapping):
+            raise AnsibleFilterError("A loop result must be a dictionary, got %s" % type(result).__name__)
+    return results
+
+
+def problem_ticket_ledger(markers, event_ids):
+    """Which of ``event_ids`` need a ticket: ``todo``, ``ticketed`` (carry their marker) and ``unread`` (why)."""
+    carried = set()
+    unread = {}
+    for result in _results(markers, "The read of the markers"):
+        if result.get("skipped") and "events" not in result:
+            continue
+        event_id = str(result.get("item"))
+        events = result.get("events")
+        if not events:
+            unread[event_id] = str(result.get("msg") or "the problem could not be read")
+            continue
+        if any(event.get("skipped") for event in events):
+            carried.add(event_id)
+    ids = [str(event_id) for event_id in event_ids or []]
+    return {
+        "todo": [event_id for event_id in ids if event_id not in carried],
+        "ticketed": [event_id for event_id in ids if event_id in carried],
+        "unread": unread,
+    }
+
+
+def _ticket_text(answer):
+    ticket_id = answer.get("ticket_id") if isinstance(answer, Mapping) else None
+    if ticket_id in (None, ""):
+        return "SuperOffice ticket written; the ticket script returned no ticket_id"
+    return "SuperOffice ticket %s" % ticket_id
+
+
+def problem_ticket_acknowledgements(crm):
+    """One {event_id, message, marker} per ticket the looped CRMScript task wrote."""
+    entries = []
+    for run in _results(crm, "The CRMScript task's result"):
+        item = run.get("item")
+        if not isinstance(item, Mapping) or run.get("skipped"):
+            continue
+        event_id = str(item.get("event_id"))
+        entries.append({"event_id": event_id, "message": _ticket_text(run.get("output_json")),
+                        "marker": ticket_marker(event_id)})
+    return entries
+
+
+class FilterModule(object):
+    """The filters of the ledger in Zabbix."""
+
+    def filters(self):
+        return {
+            "problem_ticket_ledger": problem_ticket_ledger,
+            "problem_ticket_acknowledgements": problem_ticket_acknowledgements,
+        }

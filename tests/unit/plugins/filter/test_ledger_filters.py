@@ -1,0 +1,150 @@
+# -*- coding: utf-8 -*-
+# Copyright: scriptbridge.core contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The ledger of problem_ticket in Zabbix: which problems are ticketed, what goes into each, and the outcome."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+import yaml
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.scriptbridge.core.plugins.filter import ledger
+from ansible_collections.scriptbridge.core.plugins.filter.ledger import (
+    FilterModule,
+    problem_ticket_acknowledgements,
+    problem_ticket_ledger,
+    ticket_marker,
+)
+from ansible_collections.scriptbridge.core.plugins.filter.roles import problem_ticket_outcome
+
+
+def read(event_id, skipped=None):
+    """One loop result of the check-mode read of a marker."""
+    return {"item": event_id, "changed": False, "ansible_loop_var": "item",
+            "events": [{"eventid": event_id, "changed": skipped is None, "skipped": skipped}]}
+
+
+def unreadable(event_id, msg):
+    return {"item": event_id, "failed": False, "changed": False, "msg": msg, "error": {"kind": "not_found_or_forbidden"}}
+
+
+def test_the_marker_names_the_event():
+    assert ticket_marker(1003) == "scriptbridge:1003"
+
+
+def test_problems_that_carry_their_marker_are_ticketed_the_rest_to_do():
+    markers = {"results": [read("1003", "already carries the marker scriptbridge:1003"), read("1004")]}
+    assert problem_ticket_ledger(markers, ["1003", 1004]) == {"todo": ["1004"], "ticketed": ["1003"], "unread": {}}
+
+
+def test_a_problem_that_cannot_be_read_still_needs_its_ticket_and_says_why():
+    markers = {"results": [read("1003"), unreadable("424242", "No problem event with id 424242 exists.")]}
+    assert problem_ticket_ledger(markers, ["1003", "424242"]) == {
+        "todo": ["1003", "424242"], "ticketed": [], "unread": {"424242": "No problem event with id 424242 exists."}}
+
+
+@pytest.mark.parametrize("markers", [
+    None,
+    {},
+    {"skipped": True, "results": [{"item": "1003", "skipped": True, "skip_reason": "Conditional result was False"}]},
+])
+def test_no_read_leaves_every_event_to_do(markers):
+    assert problem_ticket_ledger(markers, ["1003", "1001"]) == {"todo": ["1003", "1001"], "ticketed": [], "unread": {}}
+
+
+def crm_run(event_id, answer, skipped=False):
+    run = {"changed": True, "item": {"event_id": event_id, "host": "h", "failed": False, "value": "v"},
+           "ansible_loop_var": "item", "output": "x", "output_json": answer}
+    if skipped:
+        run = {"skipped": True, "item": run["item"]}
+    return run
+
+
+def test_each_ticket_gives_its_message_and_marker():
+    crm = {"results": [crm_run("1003", {"ticket_id": "T-1003", "action": "created"}),
+                       crm_run("1001", {"ticket_id": 12, "action": "updated"}),
+                       crm_run("1004", "not a dict"), crm_run("1005", None, skipped=True)]}
+    assert problem_ticket_acknowledgements(crm) == [
+        {"event_id": "1003", "message": "SuperOffice ticket T-1003", "marker": "scriptbridge:1003"},
+        {"event_id": "1001", "message": "SuperOffice ticket 12", "marker": "scriptbridge:1001"},
+        {"event_id": "1004", "message": "SuperOffice ticket written; the ticket script returned no ticket_id",
+         "marker": "scriptbridge:1004"},
+    ]
+
+
+def test_wrong_input_fails_with_a_filter_error():
+    with pytest.raises(AnsibleFilterError, match="CRMScript task's result must be a dictionary"):
+        problem_ticket_acknowledgements(["x"])
+    with pytest.raises(AnsibleFilterError, match="loop result must be a dictionary"):
+        problem_ticket_ledger({"results": ["x"]}, ["1"])
+
+
+def acknowledged(*runs):
+    return {"results": list(runs)}
+
+
+def ack_run(event_id, error=None):
+    item = {"event_id": event_id, "message": "m", "marker": ticket_marker(event_id)}
+    if error:
+        return {"item": item, "failed": False, "msg": error}
+    return {"item": item, "changed": True, "events": [{"eventid": event_id, "changed": True, "skipped": None}]}
+
+
+def test_the_outcome_lists_the_problems_left_out_and_where_each_ticket_went():
+    answer = {"ticket_id": "T-1004", "action": "created"}
+    crm = {"results": [crm_run("1004", answer)]}
+    outcome = problem_ticket_outcome(crm, "Event echo", {"zabbix_version": "7.0.9"},
+                                     ledger={"todo": ["1004"], "ticketed": ["1003"], "unread": {}},
+                                     acknowledged=acknowledged(ack_run("1004")))
+    assert outcome["status"] == "succeeded"
+    assert outcome["msg"] == "Wrote 1 ticket (1 created, 0 updated). Left out event 1003: already ticketed."
+    assert outcome["skipped"] == [{"event_id": "1003", "reason": "already ticketed"}]
+    assert (outcome["tickets"][0]["acknowledged"], outcome["tickets"][0]["acknowledge_error"]) == (True, None)
+
+
+def test_a_replayed_event_writes_no_ticket():
+    outcome = problem_ticket_outcome({"results": []}, "Event echo", {},
+                                     ledger={"todo": [], "ticketed": ["1003", "1001"], "unread": {}},
+                                     acknowledged={"skipped": True, "results": []})
+    assert outcome["status"] == "succeeded" and outcome["tickets"] == []
+    assert outcome["msg"] == "Wrote 0 tickets. Left out events 1003, 1001: already ticketed."
+    assert [s["event_id"] for s in outcome["skipped"]] == ["1003", "1001"]
+
+
+def test_a_ticket_that_did_not_reach_its_problem_fails_the_outcome():
+    crm = {"results": [crm_run("1003", {"ticket_id": "T-1"}), crm_run("424242", {"ticket_id": "T-2"})]}
+    outcome = problem_ticket_outcome(crm, "Event echo", {}, ledger={"todo": ["1003", "424242"], "ticketed": []},
+                                     acknowledged=acknowledged(ack_run("1003"), ack_run("424242", "No event 424242.")))
+    assert outcome["status"] == "failed"
+    assert outcome["msg"].endswith("The ticket of event 424242 was not written into its Zabbix problem: No event 424242.")
+    assert [(t["acknowledged"], t["acknowledge_error"]) for t in outcome["tickets"]] == [
+        (True, None), (False, "No event 424242.")]
+    assert outcome["skipped"] == []
+
+
+def test_with_acknowledge_off_the_tickets_say_so():
+    outcome = problem_ticket_outcome({"results": [crm_run("1003", {"ticket_id": "T-1"})]}, "s", {},
+                                     ledger={"todo": ["1003"], "ticketed": []},
+                                     acknowledged={"skipped": True, "results": [{"skipped": True, "item": {}}]})
+    assert outcome["status"] == "succeeded"
+    assert (outcome["tickets"][0]["acknowledged"], outcome["tickets"][0]["acknowledge_error"]) == (False, None)
+
+
+def test_each_filter_has_its_documentation_next_to_the_plugin():
+    folder = os.path.dirname(ledger.__file__)
+    filters = FilterModule().filters()
+    assert sorted(filters) == ["problem_ticket_acknowledgements", "problem_ticket_ledger"]
+    for name, function in filters.items():
+        with open(os.path.join(folder, name + ".yml"), encoding="utf-8") as source:
+            doc = yaml.safe_load(source)
+        assert doc["DOCUMENTATION"]["name"] == name
+        assert doc["EXAMPLES"].strip() and doc["RETURN"]["_value"]["description"]
+        options = set(doc["DOCUMENTATION"]["options"]) - {"_input"}
+        code = function.__code__
+        assert options == set(code.co_varnames[1:code.co_argcount]), name
