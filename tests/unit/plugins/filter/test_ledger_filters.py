@@ -8,20 +8,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-
 import pytest
-import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.scriptbridge.core.plugins.filter import ledger
 from ansible_collections.scriptbridge.core.plugins.filter.ledger import (
-    FilterModule,
     problem_ticket_acknowledgements,
     problem_ticket_ledger,
     ticket_marker,
 )
 from ansible_collections.scriptbridge.core.plugins.filter.roles import problem_ticket_outcome
+from ansible_collections.scriptbridge.core.tests.unit.plugins.filter.filter_docs import assert_filters_documented
 
 
 def read(event_id, skipped=None):
@@ -137,14 +134,4 @@ def test_with_acknowledge_off_the_tickets_say_so():
 
 
 def test_each_filter_has_its_documentation_next_to_the_plugin():
-    folder = os.path.dirname(ledger.__file__)
-    filters = FilterModule().filters()
-    assert sorted(filters) == ["problem_ticket_acknowledgements", "problem_ticket_ledger"]
-    for name, function in filters.items():
-        with open(os.path.join(folder, name + ".yml"), encoding="utf-8") as source:
-            doc = yaml.safe_load(source)
-        assert doc["DOCUMENTATION"]["name"] == name
-        assert doc["EXAMPLES"].strip() and doc["RETURN"]["_value"]["description"]
-        options = set(doc["DOCUMENTATION"]["options"]) - {"_input"}
-        code = function.__code__
-        assert options == set(code.co_varnames[1:code.co_argcount]), name
+    assert_filters_documented(ledger, ["problem_ticket_acknowledgements", "problem_ticket_ledger"])

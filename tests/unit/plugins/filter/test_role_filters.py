@@ -9,22 +9,20 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
 
 import pytest
-import yaml
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.scriptbridge.core.plugins.filter import roles
 from ansible_collections.scriptbridge.core.plugins.filter.roles import (
-    FilterModule,
     event_remediation_outcome,
     event_remediation_plan,
     problem_ticket_diagnostics,
     problem_ticket_outcome,
     target_value,
 )
+from ansible_collections.scriptbridge.core.tests.unit.plugins.filter.filter_docs import assert_filters_documented
 
 SKIPPED = {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"}
 
@@ -337,15 +335,5 @@ def test_a_ticket_outcome_from_wrong_input_fails_with_a_filter_error():
 
 
 def test_each_filter_has_its_documentation_next_to_the_plugin():
-    folder = os.path.dirname(roles.__file__)
-    filters = FilterModule().filters()
-    assert sorted(filters) == ["event_remediation_outcome", "event_remediation_plan", "problem_ticket_diagnostics",
-                               "problem_ticket_outcome"]
-    for name, function in filters.items():
-        with open(os.path.join(folder, name + ".yml"), encoding="utf-8") as source:
-            doc = yaml.safe_load(source)
-        assert doc["DOCUMENTATION"]["name"] == name
-        assert doc["EXAMPLES"].strip() and doc["RETURN"]["_value"]["description"]
-        options = set(doc["DOCUMENTATION"]["options"]) - {"_input"}
-        code = function.__code__
-        assert options == set(code.co_varnames[1:code.co_argcount]), name
+    assert_filters_documented(roles, ["event_remediation_outcome", "event_remediation_plan", "problem_ticket_diagnostics",
+                               "problem_ticket_outcome"])
