@@ -18,5 +18,5 @@ mkdir -p "$copy"
   | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$copy"
 # A repository of its own, so that tests that ask git about the tree see the copy.
 (cd "$copy" && git init -q . && git add -A >/dev/null)
-echo "Running make $* in $copy (nothing beside it: $(ls -A "$outer" | tr '\n' ' '))"
+echo "Running make $* in $copy (beside it: $(find "$outer" -mindepth 1 -maxdepth 1 -not -path "$copy" | wc -l) other files)"
 make -C "$copy" VENV="$venv" "$@"

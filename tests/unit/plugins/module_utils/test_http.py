@@ -603,7 +603,6 @@ def test_parse_json(text, expected):
     assert parse_json(text) == expected if expected is not NOT_JSON else parse_json(text) is NOT_JSON
 
 
-
 # -- Why a connection could not be opened, in a sentence -------------------------------------------------------------
 
 
