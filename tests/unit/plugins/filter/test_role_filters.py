@@ -335,5 +335,5 @@ def test_a_ticket_outcome_from_wrong_input_fails_with_a_filter_error():
 
 
 def test_each_filter_has_its_documentation_next_to_the_plugin():
-    assert_filters_documented(roles, ["event_remediation_outcome", "event_remediation_plan", "problem_ticket_diagnostics",
-                               "problem_ticket_outcome"])
+    assert_filters_documented(roles, ["event_remediation_outcome", "event_remediation_plan",
+                                      "problem_ticket_diagnostics", "problem_ticket_outcome"])
