@@ -83,11 +83,11 @@ def test_no_file_names_a_path_outside_the_repository():
 
 
 @pytest.mark.parametrize("name, text", [
-    ("tests/simulators/swagger.py", 'SPEC = Path(__file__).resolve().parents[2].parent / "shared"'),
-    ("tests/ci/units.sh", 'ln -s "$root/../../shared" x'),
+    ("tests/simulators/swagger.py", 'SPEC = Path(__file__).resolve().parents[2].parent / "beside"'),
+    ("tests/ci/units.sh", 'ln -s "$root/../../' + 'beside" x'),
     ("tests/unit/x.py", 'open("../../../spec/FACTS.md")'),
-    ("tests/unit/x.py", 'SPEC_DIR = REPO.parent / "shared"'),
-    ("Makefile", "cat /work/shared/INTERFACE.md"),
+    ("tests/unit/x.py", 'SPEC_DIR = REPO.parent / "beside"'),
+    ("Makefile", "cat /work/" + "elsewhere/INTERFACE.md"),
 ])
 def test_the_check_finds_each_kind_of_outside_reference(name, text):
     assert outside_references(name, text)
@@ -96,7 +96,7 @@ def test_the_check_finds_each_kind_of_outside_reference(name, text):
 @pytest.mark.parametrize("name, text", [
     ("tests/simulators/swagger.py", 'SPEC = Path(__file__).resolve().parent / "specs"'),
     ("tests/simulators/swagger.py", "ROOT = Path(__file__).resolve().parents[2]"),
-    ("extensions/molecule/problem_ticket/converge.yml", "vars_files: [../shared/vars/simulators.yml]"),
+    ("extensions/molecule/problem_ticket/converge.yml", "vars_files: [../" + "shared/vars/simulators.yml]"),
     ("docs/quickstart.md", "see [roles](../roles/problem_ticket/README.md)"),
 ])
 def test_the_check_lets_references_inside_the_repository_pass(name, text):
