@@ -38,7 +38,21 @@ demo: $(DEMO_VENV)/.installed link
 	PYTHONPATH=$(COLLECTIONS) $(DEMO_VENV)/bin/python demo/run.py
 
 # unit and playbook run on a copy of the repository with nothing beside it (tests/ci/alone.sh).
-test: lint sanity alone eda molecule changelog-lint docs ee compat reliability
+# The suites run TEST_JOBS at a time (most of a suite is waiting for ansible-playbook, so two cores
+# serve two suites), the longest first; each suite's output is printed whole when it ends, with its time.
+# Inside a suite, its steps run one after the other, as `make <suite>` alone runs them; every suite runs
+# even when one fails.
+TEST_JOBS ?= 2
+SUITES := alone compat reliability eda sanity molecule ee docs lint changelog-lint
+.PHONY: suites $(addprefix timed-,$(SUITES))
+test: venv link rulebook
+	$(MAKE) --no-print-directory --keep-going -j$(TEST_JOBS) --output-sync=target suites
+
+suites: $(addprefix timed-,$(SUITES))
+
+$(addprefix timed-,$(SUITES)): timed-%:
+	@start=$$(date +%s); env -u MAKEFLAGS -u MFLAGS $(MAKE) --no-print-directory VENV='$(VENV)' PYTEST_ARGS='$(PYTEST_ARGS)' $* && rc=0 || rc=$$?; \
+	echo "== make $*: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; exit $$rc
 
 .PHONY: alone
 alone: venv
