@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Matches SuperOfficeConnection.argument_spec() in plugins/module_utils/_superoffice_connection.py.
+    # Matches SuperOfficeConnection.argument_spec() in plugins/module_utils/superoffice/connection.py.
     DOCUMENTATION = r"""
 options:
   url:

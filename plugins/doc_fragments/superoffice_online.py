@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Matches SuperOfficeOnline.argument_spec() in plugins/module_utils/_superoffice_online_connection.py.
+    # Matches SuperOfficeOnline.argument_spec() in plugins/module_utils/superoffice/online/connection.py.
     DOCUMENTATION = r"""
 options:
   tenant:

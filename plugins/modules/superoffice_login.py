@@ -135,9 +135,9 @@ error:
   type: dict
 """
 
-from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_online_connection import SUPEROFFICE_LOGIN
-from ansible_collections.scriptbridge.core.plugins.module_utils._task import Task
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.module import ScriptBridgeModule
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.task import Task
+from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.online.connection import SUPEROFFICE_LOGIN
 
 
 class LoginTask(Task):

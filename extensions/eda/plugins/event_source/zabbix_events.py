@@ -163,7 +163,7 @@ import time
 import uuid
 
 try:
-    from ansible_collections.scriptbridge.core.plugins.module_utils._errors import ProtocolError, ScriptBridgeError
+    from ansible_collections.scriptbridge.core.plugins.module_utils.core.errors import ProtocolError, ScriptBridgeError
 except ImportError:
     # ansible-rulebook runs a source from its file (runpy.run_path), found through `ansible-galaxy collection
     # list`: the collection is not importable yet. Ansible's own collection loader, on the same collection
@@ -179,11 +179,12 @@ except ImportError:
     sys.path_hooks[:] = [hook for hook in sys.path_hooks
                          if getattr(hook, "__self__", None) is not AnsibleCollectionConfig.collection_finder]
     sys.path_importer_cache.clear()
-    from ansible_collections.scriptbridge.core.plugins.module_utils._errors import ProtocolError, ScriptBridgeError
-from ansible_collections.scriptbridge.core.plugins.module_utils._eda_state import StateFileError, ZabbixState
-from ansible_collections.scriptbridge.core.plugins.module_utils._errors import OptionError
-from ansible_collections.scriptbridge.core.plugins.module_utils._http import DEFAULT_TIMEOUT, Redactor
-from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import ZabbixClient, check_credentials
+    from ansible_collections.scriptbridge.core.plugins.module_utils.core.errors import ProtocolError, ScriptBridgeError
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.errors import OptionError
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.http import DEFAULT_TIMEOUT
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.redact import Redactor
+from ansible_collections.scriptbridge.core.plugins.module_utils.eda.state import StateFileError, ZabbixState
+from ansible_collections.scriptbridge.core.plugins.module_utils.zabbix.client import ZabbixClient, check_credentials
 
 LOGGER = logging.getLogger("scriptbridge.core.zabbix_events")
 UUID_NAMESPACE = uuid.UUID("0f4a5d1e-3c2b-4e8f-9a7d-6b1c2e3f4a5b")
