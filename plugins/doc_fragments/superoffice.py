@@ -46,11 +46,6 @@ options:
       - A leading C(Bearer) scheme name, pasted with the token, is dropped.
       - If not set, the value of the E(SUPEROFFICE_ACCESS_TOKEN) environment variable is used.
     type: str
-  app_token:
-    description:
-      - The application token (client secret), sent as the C(SO-AppToken) header.
-      - If not set, the value of the E(SUPEROFFICE_APP_TOKEN) environment variable is used.
-    type: str
   xsrf_token:
     description:
       - Value of the C(XSRF-TOKEN) of a logged-in web session, sent as the C(X-XSRF-TOKEN) header without an

@@ -52,4 +52,11 @@ options:
       - The environment's federated-login certificate (C(SuperOfficeFederatedLogin.crt), PEM text) to validate the
         login service's token with, for hosts that cannot reach the environment's published keys (JWKS).
     type: str
+  app_token:
+    description:
+      - The application's client secret (application token) for this environment - sent as the C(SO-AppToken)
+        header with the tenant's API, as C(ApplicationToken) in the system user login, and as C(client_secret) in
+        the refresh-token flow.
+      - If not set, the value of the E(SUPEROFFICE_APP_TOKEN) environment variable is used.
+    type: str
 """

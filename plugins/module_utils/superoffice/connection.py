@@ -29,32 +29,24 @@ from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.clie
     secret_header_values,
 )
 from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.online.client import OnlineSuperOfficeClient
-from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.online.connection import SUPEROFFICE_ONLINE
+from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.online.connection import (
+    SUPEROFFICE_ONLINE,
+    SYSTEM_USER_OPTIONS,
+    login_options,
+)
+from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.online.login_service import check_flow
 from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.urls import is_online
 
 CREDENTIAL_OPTIONS = ("username", "password", "ticket", "access_token", "xsrf_token", "session_cookie", "app_token")
 OTHER_OPTIONS = ("language", "culture", "time_zone", "headers")
 # Any of these set, the system user options are not used (see SuperOfficeConnection.resolve).
 GIVEN_CREDENTIALS = ("username", "password", "ticket", "access_token", "xsrf_token")
-SYSTEM_USER_OPTIONS = ("system_user_token", "private_key", "private_key_path")
 
 
 def uses_system_user(params):
     """Whether the module logs the tenant's system user in itself."""
-    wants = params.get("system_user_token") or params.get("private_key") or params.get("private_key_path")
-    return bool(wants) and not any(params.get(name) for name in GIVEN_CREDENTIALS)
-
-
-def check_system_user(params):
-    """Everything the system user login needs, before anything is sent."""
-    missing = [name for name, present in (
-        ("system_user_token", params.get("system_user_token")),
-        ("private_key", params.get("private_key") or params.get("private_key_path")),
-        ("app_token", params.get("app_token")), ("tenant", params.get("tenant"))) if not present]
-    if missing:
-        raise OptionError("The system user login needs system_user_token, private_key (or private_key_path), "
-                          "app_token and tenant; missing: %s. They can also come from SUPEROFFICE_SYSTEM_USER_TOKEN, "
-                          "SUPEROFFICE_PRIVATE_KEY, SUPEROFFICE_APP_TOKEN and SUPEROFFICE_TENANT." % ", ".join(missing))
+    wants = any(params.get(name) for name in SYSTEM_USER_OPTIONS)
+    return wants and not any(params.get(name) for name in GIVEN_CREDENTIALS)
 
 
 class SuperOfficeConnection(ConnectionGroup):
@@ -72,7 +64,6 @@ class SuperOfficeConnection(ConnectionGroup):
             password=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_PASSWORD"])),
             ticket=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_TICKET"])),
             access_token=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_ACCESS_TOKEN"])),
-            app_token=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_APP_TOKEN"])),
             xsrf_token=dict(type="str", no_log=True),
             session_cookie=dict(type="str", no_log=True),
             language=dict(type="str"),
@@ -98,7 +89,7 @@ class SuperOfficeConnection(ConnectionGroup):
     def validate(self, params):
         """Exactly one way to authenticate, as the URL allows (a tenant found by its id is Online)."""
         if uses_system_user(params):
-            check_system_user(params)
+            check_flow("system_user", login_options(params))
             if params.get("url") is not None:
                 is_online(params["url"])  # a url that cannot be one is refused before the login
             return

@@ -29,15 +29,11 @@ from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.onli
     check_tenant,
     environment_url,
 )
-from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.online.login_service import (
-    choose_flow,
-    login,
-)
+from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.online.login_service import choose_flow, login
 from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.online.status_cache import StatusCache
 
-SYSTEM_USER_OPTIONS = ("system_user_token", "private_key", "login_certificate")
-LOGIN_OPTIONS = ("environment", "tenant", "system_user_token", "private_key", "app_token", "client_id", "refresh_token",
-                 "login_certificate")
+# The options that ask for the system user login: its token, or the application's key (given, or its file).
+SYSTEM_USER_OPTIONS = ("system_user_token", "private_key", "private_key_path")
 
 
 def read_private_key_path(params):
@@ -53,8 +49,18 @@ def read_private_key_path(params):
     return params
 
 
+def login_options(params):
+    """``params`` as the login flows read them: the key's file stands for the key until it is read."""
+    return dict(params, private_key=params.get("private_key") or params.get("private_key_path"))
+
+
+def client_options(*groups):
+    """The options of ``groups`` that a client takes by name: all but the key's file, which is read into the key."""
+    return [name for group in groups for name in group.argument_spec() if name != "private_key_path"]
+
+
 class SuperOfficeOnline(ConnectionGroup):
-    """The tenant (instead of a url), its environment and its system user."""
+    """The tenant (instead of a url), its environment, its system user, and the application's client secret."""
 
     fragment = "superoffice_online"
     includes = (TRANSPORT,)
@@ -70,6 +76,7 @@ class SuperOfficeOnline(ConnectionGroup):
             private_key=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_PRIVATE_KEY"])),
             private_key_path=dict(type="path"),
             login_certificate=dict(type="str"),
+            app_token=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_APP_TOKEN"])),
         )
 
     def validate(self, params):
@@ -81,7 +88,7 @@ class SuperOfficeOnline(ConnectionGroup):
     def client_arguments(self, params):
         """The Online arguments of a client, the key read from its file, and the tenant-status cache."""
         params = read_private_key_path(dict(params))
-        arguments = dict((name, params.get(name)) for name in ("tenant", "environment") + SYSTEM_USER_OPTIONS)
+        arguments = dict((name, params.get(name)) for name in client_options(self))
         arguments["status_cache"] = StatusCache()
         return arguments
 
@@ -120,20 +127,19 @@ class LoginClient:
 
 
 class SuperOfficeLogin(ConnectionGroup):
-    """The login's own options: the client secret, and the refresh-token flow."""
+    """The login's own options: those of the refresh-token flow."""
 
     fragment = "superoffice_login"
     includes = (SUPEROFFICE_ONLINE,)
 
     def argument_spec(self):
         return dict(
-            app_token=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_APP_TOKEN"])),
             client_id=dict(type="str", fallback=(env_fallback, ["SUPEROFFICE_CLIENT_ID"])),
             refresh_token=dict(type="str", no_log=True, fallback=(env_fallback, ["SUPEROFFICE_REFRESH_TOKEN"])),
         )
 
     def validate(self, params):
-        choose_flow(dict(params, private_key=params.get("private_key") or params.get("private_key_path")))
+        choose_flow(login_options(params))
 
     def client(self, params, redactor=None, read_only=False, **settings):
         """A ``LoginClient``. Its redactor is its own: the module's masks the whole result, which must keep the
@@ -142,7 +148,7 @@ class SuperOfficeLogin(ConnectionGroup):
         secrets = [params.get(name) for name in ("system_user_token", "private_key", "app_token", "refresh_token")]
         arguments = TRANSPORT.client_arguments(params)
         arguments.update(settings)
-        arguments.update((name, params.get(name)) for name in LOGIN_OPTIONS)
+        arguments.update((name, params.get(name)) for name in client_options(SUPEROFFICE_ONLINE, self))
         return LoginClient(status_cache=StatusCache(), redactor=Redactor(filter(None, secrets)), read_only=read_only,
                            **arguments)
 

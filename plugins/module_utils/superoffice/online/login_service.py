@@ -233,8 +233,21 @@ def refresh_access_token(transport, environment, client_id, client_secret, refre
 
 # -- the flows, from module options ------------------------------------------------------------------------------
 
-SYSTEM_USER = ("system_user_token", "private_key", "app_token", "tenant")
-REFRESH = ("client_id", "app_token", "refresh_token")
+# What each flow needs; the application's key may also be given as its file (private_key_path).
+FLOWS = {"system_user": ("system_user_token", "private_key", "app_token", "tenant"),
+         "refresh_token": ("client_id", "app_token", "refresh_token")}
+
+
+def check_flow(flow, params):
+    """Everything ``flow`` needs is in ``params``, before anything is sent; an error naming what is missing."""
+    needed = FLOWS[flow]
+    missing = [name for name in needed if not params.get(name)]
+    if missing:
+        raise OptionError("The %s login needs %s; missing: %s. They can also come from %s."
+                          % (flow.replace("_", " "),
+                             ", ".join("private_key (or private_key_path)" if name == "private_key" else name
+                                       for name in needed),
+                             ", ".join(missing), ", ".join("SUPEROFFICE_%s" % name.upper() for name in missing)))
 
 
 def choose_flow(params):
@@ -245,12 +258,8 @@ def choose_flow(params):
         raise OptionError("Give one way to log in: the system user (system_user_token, private_key, app_token, "
                           "tenant) or a refresh token (client_id, refresh_token, app_token), not %s and %s together."
                           % (", ".join(system_user), ", ".join(refresh)))
-    flow, needed = ("refresh_token", REFRESH) if refresh else ("system_user", SYSTEM_USER)
-    missing = [name for name in needed if not params.get(name)]
-    if missing:
-        raise OptionError("The %s login needs %s; missing: %s. They can also come from %s."
-                          % (flow.replace("_", " "), ", ".join(needed), ", ".join(missing),
-                             ", ".join("SUPEROFFICE_%s" % name.upper() for name in missing)))
+    flow = "refresh_token" if refresh else "system_user"
+    check_flow(flow, params)
     return flow
 
 
