@@ -18,7 +18,10 @@ options every connection shares):
 - the secrets it adds to masking beyond its ``no_log`` options (``secrets(params)``);
 - its warnings (``warnings(params)``);
 - the factory of its client (``client(params, **settings)``), which turns
-  options into the named arguments of a client that knows nothing of Ansible.
+  options into the named arguments of a client that knows nothing of Ansible;
+- its options as a module would see them, for a caller that is not a module
+  (an event source): ``options_from(args)`` applies the environment fallbacks
+  and defaults of the argument spec.
 
 A service group lists the groups it builds on in ``includes`` (the transport
 group); ``compose()`` flattens them in order. The base module composes the
@@ -29,10 +32,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 from ansible_collections.scriptbridge.core.plugins.module_utils.core.http import DEFAULT_TIMEOUT
 from ansible_collections.scriptbridge.core.plugins.module_utils.core.redact import url_password
 
 CONSTRAINTS = ("mutually_exclusive", "required_together", "required_one_of")
+
+
+def fallback_variables(option):
+    """The environment variables an option of an argument spec falls back to (``env_fallback``), in order."""
+    fallback = option.get("fallback")
+    return list(fallback[1]) if fallback else []
 
 
 class ConnectionGroup:
@@ -75,6 +86,25 @@ class ConnectionGroup:
     def client(self, params, **settings):
         """A client for these options (``settings``: redactor, read_only, and what the task asks for)."""
         raise NotImplementedError("%s builds no client" % type(self).__name__)
+
+    def options_from(self, args, environ=None):
+        """This group's options from ``args`` for a caller that is not a module (an event source).
+
+        Each option is the value given, else (unset or empty) the first of its
+        environment fallback variables that is set (in ``environ``, by default
+        the process environment), else its default; an empty value is None.
+        Types are the caller's to check.
+        """
+        environ = os.environ if environ is None else environ
+        options = {}
+        for name, option in self.argument_spec().items():
+            value = args.get(name)
+            if value in (None, ""):
+                value = next((environ[var] for var in fallback_variables(option) if var in environ), None)
+            if value in (None, ""):
+                value = option.get("default")
+            options[name] = value
+        return options
 
     def compose(self):
         """This group after the groups it includes, each once."""

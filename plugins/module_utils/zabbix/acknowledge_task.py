@@ -34,6 +34,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils.core.jsonrpc imp
 from ansible_collections.scriptbridge.core.plugins.module_utils.core.task import Task
 from ansible_collections.scriptbridge.core.plugins.module_utils.zabbix.client import NO_PERMISSIONS
 from ansible_collections.scriptbridge.core.plugins.module_utils.zabbix.connection import ZABBIX
+from ansible_collections.scriptbridge.core.plugins.module_utils.zabbix.options import check_listed
 
 # The bits of event.acknowledge's action (the same from 5.0 to 7.4).
 ACTION_CLOSE = 1
@@ -70,24 +71,10 @@ def ledger_text(message, marker):
     return "%s %s" % (marker, message)
 
 
-def _check_eventids(values):
-    values = [v.strip() for v in values or []]
-    if not values:
-        raise OptionError("eventids is empty: name at least one problem event.")
-    bad = [v for v in values if not re.match(r"^[0-9]+$", v)]
-    if bad:
-        raise OptionError("eventids must hold numeric Zabbix event ids; got %s." % ", ".join(repr(b) for b in bad))
-    seen = set()
-    twice = sorted(set(v for v in values if v in seen or seen.add(v)))
-    if twice:
-        raise OptionError("eventids names %s more than once: list each event once." % ", ".join(twice))
-    return values
-
-
 def check_options(params):
     """The task's options, checked before any request, with the text and the action mask to send."""
     options = dict((name, params.get(name)) for name in ARGUMENT_SPEC)
-    options["eventids"] = _check_eventids(params["eventids"])
+    options["eventids"] = check_listed("eventids", params["eventids"], "event", numeric=True)
     for name in ("message", "once"):
         if options[name] is not None and not options[name].strip():
             raise OptionError("%s is empty: give the text, or leave %s out." % (name, name))

@@ -38,6 +38,7 @@ from ansible_collections.scriptbridge.core.plugins.module_utils.zabbix.client im
     script_may_have_run,
 )
 from ansible_collections.scriptbridge.core.plugins.module_utils.zabbix.connection import ZABBIX
+from ansible_collections.scriptbridge.core.plugins.module_utils.zabbix.options import check_ids, check_listed
 
 DEFAULT_CONCURRENCY = 4
 
@@ -100,26 +101,7 @@ def read_targets(params):
     option = next(name for name in TARGET_OPTIONS if params.get(name) is not None)
     kind, by, several = TARGET_OPTIONS[option]
     values = params[option] if several else [params[option]]
-    values = [v.strip() if isinstance(v, str) else v for v in values]
-    if not values:
-        raise OptionError("%s is an empty list: name at least one %s." % (option, kind))
-    if any(not v for v in values):
-        raise OptionError("%s contains an empty value." % option)
-    if by == "id":
-        _check_ids(option, values)
-    seen = set()
-    twice = sorted(set(v for v in values if v in seen or seen.add(v)))
-    if twice:
-        raise OptionError(
-            "%s names %s more than once; a script runs once per target, so list each target once." % (option, ", ".join(twice))
-        )
-    return kind, by, values
-
-
-def _check_ids(option, values):
-    bad = [v for v in values if not re.match(r"^[0-9]+$", str(v))]
-    if bad:
-        raise OptionError("%s must hold numeric Zabbix ids; got %s." % (option, ", ".join(repr(b) for b in bad)))
+    return kind, by, check_listed(option, values, kind, numeric=by == "id")
 
 
 def check_options(params):
@@ -127,7 +109,7 @@ def check_options(params):
     if params["concurrency"] < 1:
         raise OptionError("concurrency must be 1 or more, not %s." % params["concurrency"])
     if params.get("script_id") is not None:
-        _check_ids("script_id", [params["script_id"]])
+        check_ids("script_id", [params["script_id"]])
     elif not params["script"].strip():
         raise OptionError("script is empty: give the script's name, or script_id.")
     options = dict((name, params.get(name)) for name in ARGUMENT_SPEC)
