@@ -8,10 +8,10 @@
 """The connection groups of SuperOffice Online, unattended.
 
 ``SUPEROFFICE_ONLINE`` (doc fragment ``superoffice_online``): the tenant, its
-environment and the system user, shared by every SuperOffice module and by
-``superoffice_login``. ``SUPEROFFICE_LOGIN`` (doc fragment
-``superoffice_login``): what only the login adds (client secret, refresh token)
-and its client, a ``LoginClient``.
+environment, the system user and the application's client secret, shared by
+every SuperOffice module and by ``superoffice_login``. ``SUPEROFFICE_LOGIN``
+(doc fragment ``superoffice_login``): what only the login adds (the
+refresh-token flow) and its client, a ``LoginClient``.
 """
 
 from __future__ import absolute_import, division, print_function
