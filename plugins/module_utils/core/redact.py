@@ -10,7 +10,8 @@
 A ``Redactor`` knows every secret of a run (and the forms it travels in:
 URL-quoted, JSON-escaped, inside a Basic header) and replaces each by a mask
 in anything the collection returns or raises. The transport and the service
-clients add to it what they send; the base module masks the whole result."""
+clients add to it what they send; the base module masks the whole result.
+"""
 
 from __future__ import absolute_import, division, print_function
 

@@ -10,7 +10,8 @@
 ``EventHandlersTask`` is built from the module's options and a client;
 ``predict()`` (check mode) only asks ``EventHandlerExists``, ``execute()``
 runs the handlers. Every failure is a ``ScriptBridgeError`` that the base
-module turns into ``failed: true``."""
+module turns into ``failed: true``.
+"""
 
 from __future__ import absolute_import, division, print_function
 

@@ -9,7 +9,8 @@
 
 The names of the EventHandlerType enum and the EventData fields, as the
 official Swagger specs spell them, and how option values become the API's
-flat string maps and OData literals. No requests are made here."""
+flat string maps and OData literals. No requests are made here.
+"""
 
 from __future__ import absolute_import, division, print_function
 

@@ -10,7 +10,8 @@
 An environment is ``online``, ``sod`` or ``qaonline`` (``stage``), each
 the host of the login service, its keys, the OAuth token endpoint and the
 tenant-status service; or the URL of such a host. A tenant is its context
-identifier (``Cust12345``)."""
+identifier (``Cust12345``).
+"""
 
 from __future__ import absolute_import, division, print_function
 

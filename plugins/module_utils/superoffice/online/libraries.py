@@ -11,7 +11,8 @@
 needed only by the system user flow: the other flows work without them. Only
 the code that needs one calls ``require()``, which raises
 ``MissingLibraryError`` naming the package; the base module turns it into
-Ansible's own missing-library message."""
+Ansible's own missing-library message.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -20,6 +21,10 @@ __metaclass__ = type
 import traceback
 
 from ansible_collections.scriptbridge.core.plugins.module_utils.core.errors import ScriptBridgeError
+
+# The code that needs a library imports it from here, and calls require() before using it.
+__all__ = ["CRYPTOGRAPHY_IMPORT_ERROR", "JWT_IMPORT_ERROR", "MissingLibraryError", "UnsupportedAlgorithm", "hashes", "jwt",
+           "padding", "require", "rsa", "serialization", "x509"]
 
 try:
     from cryptography import x509

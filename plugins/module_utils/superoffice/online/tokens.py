@@ -10,7 +10,8 @@
 ``validate_system_user_jwt`` accepts the token of the login service only
 when it is signed with RS256 by one of the environment's keys (``jwks_keys``)
 or a pinned certificate, issued by ``SuperOffice AS`` for ``spn:<serial>``,
-current, and carries a ticket."""
+current, and carries a ticket.
+"""
 
 from __future__ import absolute_import, division, print_function
 
