@@ -167,7 +167,7 @@ def bench_webhook(name, source_file, deliveries, concurrency, state_file=None):
 
 def bench_state_size(keys):
     sys.path.insert(0, str(ROOT / "build" / "collections"))
-    from ansible_collections.scriptbridge.core.plugins.module_utils._eda_state import DeliveryKeys
+    from ansible_collections.scriptbridge.core.plugins.module_utils.eda.state import DeliveryKeys
 
     with tempfile.TemporaryDirectory() as work:
         path = os.path.join(work, "webhook.db")

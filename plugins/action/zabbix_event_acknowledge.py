@@ -7,8 +7,8 @@
 The module takes ``message``, a name that module argument specs may not use
 (ansible-test sanity reserves it for Ansible's own logging), so its module file
 holds only the documentation and this action plugin runs the task
-(``_zabbix_acknowledge.py``) in the controller's process, where the modules of
-this collection run anyway, through ``run_in_action`` (``_action.py``).
+(``module_utils/zabbix/acknowledge_task.py``) in the controller's process, where the modules of
+this collection run anyway, through ``run_in_action`` (``module_utils/core/action.py``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,8 +17,8 @@ __metaclass__ = type
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.scriptbridge.core.plugins.module_utils._action import run_in_action
-from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix_acknowledge import ZabbixAcknowledgeTask
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.action import run_in_action
+from ansible_collections.scriptbridge.core.plugins.module_utils.zabbix.acknowledge_task import ZabbixAcknowledgeTask
 
 
 class ActionModule(ActionBase):

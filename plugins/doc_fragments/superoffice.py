@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Matches SuperOfficeConnection.argument_spec() in plugins/module_utils/_superoffice_connection.py.
+    # Matches SuperOfficeConnection.argument_spec() in plugins/module_utils/superoffice/connection.py.
     DOCUMENTATION = r"""
 options:
   url:
@@ -45,11 +45,6 @@ options:
       - 'An access token (C(8A:...)), sent as C(Authorization: Bearer <token>) (Online).'
       - A leading C(Bearer) scheme name, pasted with the token, is dropped.
       - If not set, the value of the E(SUPEROFFICE_ACCESS_TOKEN) environment variable is used.
-    type: str
-  app_token:
-    description:
-      - The application token (client secret), sent as the C(SO-AppToken) header.
-      - If not set, the value of the E(SUPEROFFICE_APP_TOKEN) environment variable is used.
     type: str
   xsrf_token:
     description:

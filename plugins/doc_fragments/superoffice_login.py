@@ -8,15 +8,9 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Matches SuperOfficeLogin.argument_spec() in plugins/module_utils/_superoffice_online_connection.py.
+    # Matches SuperOfficeLogin.argument_spec() in plugins/module_utils/superoffice/online/connection.py.
     DOCUMENTATION = r"""
 options:
-  app_token:
-    description:
-      - The application's client secret (application token) for this environment - sent as C(ApplicationToken) in
-        the system user login, and as C(client_secret) in the refresh-token flow.
-      - If not set, the value of the E(SUPEROFFICE_APP_TOKEN) environment variable is used.
-    type: str
   client_id:
     description:
       - The application's client id (Application ID), for the refresh-token flow.

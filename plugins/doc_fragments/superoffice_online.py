@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Matches SuperOfficeOnline.argument_spec() in plugins/module_utils/_superoffice_online_connection.py.
+    # Matches SuperOfficeOnline.argument_spec() in plugins/module_utils/superoffice/online/connection.py.
     DOCUMENTATION = r"""
 options:
   tenant:
@@ -51,5 +51,12 @@ options:
     description:
       - The environment's federated-login certificate (C(SuperOfficeFederatedLogin.crt), PEM text) to validate the
         login service's token with, for hosts that cannot reach the environment's published keys (JWKS).
+    type: str
+  app_token:
+    description:
+      - The application's client secret (application token) for this environment - sent as the C(SO-AppToken)
+        header with the tenant's API, as C(ApplicationToken) in the system user login, and as C(client_secret) in
+        the refresh-token flow.
+      - If not set, the value of the E(SUPEROFFICE_APP_TOKEN) environment variable is used.
     type: str
 """

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Matches transport_argument_spec() in plugins/module_utils/_http.py.
+    # Matches TransportGroup.argument_spec() in plugins/module_utils/core/connection.py.
     DOCUMENTATION = r"""
 options:
   validate_certs:

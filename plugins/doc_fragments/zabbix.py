@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # With the transport fragment, matches connection_argument_spec() in plugins/module_utils/_zabbix.py.
+    # With the transport fragment, matches ZabbixConnection.argument_spec() in plugins/module_utils/zabbix/connection.py.
     DOCUMENTATION = r"""
 options:
   url:

@@ -116,8 +116,8 @@ error:
   type: dict
 """
 
-from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_tasks import CrmScriptTask
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.module import ScriptBridgeModule
+from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.crmscript_task import CrmScriptTask
 
 
 def main():

@@ -182,8 +182,8 @@ error:
   type: dict
 """
 
-from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_tasks import EventHandlersTask
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.module import ScriptBridgeModule
+from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.event_handlers_task import EventHandlersTask
 
 
 def main():

@@ -135,27 +135,8 @@ error:
   type: dict
 """
 
-from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_online_connection import SUPEROFFICE_LOGIN
-from ansible_collections.scriptbridge.core.plugins.module_utils._task import Task
-
-
-class LoginTask(Task):
-    """Log in; the same in check mode, since a login changes nothing the play manages."""
-
-    connection = SUPEROFFICE_LOGIN
-
-    def execute(self):
-        result = self.client.login()
-        key = "access_token" if self.client.flow == "refresh_token" else "ticket"
-        answer = dict((name, value) for name, value in (("url", result.url), ("tenant", result.tenant),
-                                                        ("expires", result.expires),
-                                                        ("refresh_token", result.refresh_token)) if value)
-        answer.update({key: result.credential, "changed": False})
-        return answer
-
-    def predict(self):
-        return self.execute()
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.module import ScriptBridgeModule
+from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.login_task import LoginTask
 
 
 def main():

@@ -261,8 +261,8 @@ error:
   type: dict
 """
 
-from ansible_collections.scriptbridge.core.plugins.module_utils._module import ScriptBridgeModule
-from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix_script import ZabbixScriptTask
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.module import ScriptBridgeModule
+from ansible_collections.scriptbridge.core.plugins.module_utils.zabbix.script_task import ZabbixScriptTask
 
 
 def main():

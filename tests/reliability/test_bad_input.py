@@ -22,18 +22,23 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.scriptbridge.core.plugins.module_utils._errors import ScriptBridgeError
-from ansible_collections.scriptbridge.core.plugins.module_utils._http import (
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.errors import ScriptBridgeError
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.http import (
     HttpResponse,
-    Redactor,
     RetryPolicy,
     retry_after_seconds,
 )
-from ansible_collections.scriptbridge.core.plugins.module_utils._jsonrpc import JsonRpcClient
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice import SuperOfficeClient
-from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import classify
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.jsonrpc import JsonRpcClient
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.redact import Redactor
+from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.client import SuperOfficeClient
+from ansible_collections.scriptbridge.core.plugins.module_utils.zabbix.client import classify
 from ansible_collections.scriptbridge.core.tests.playbook.ansible_runner_helpers import run_play
-from ansible_collections.scriptbridge.core.tests.reliability.reliability_helpers import CRMSCRIPT, EVENT_HANDLERS, ZABBIX, no_traceback
+from ansible_collections.scriptbridge.core.tests.reliability.reliability_helpers import (
+    CRMSCRIPT,
+    EVENT_HANDLERS,
+    ZABBIX,
+    no_traceback,
+)
 from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import TICKET, SuperOfficeSimulator
 from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 

@@ -110,7 +110,7 @@ import uuid
 from aiohttp import web
 
 try:
-    from ansible_collections.scriptbridge.core.plugins.module_utils._eda_state import DeliveryKeys, StateFileError
+    from ansible_collections.scriptbridge.core.plugins.module_utils.eda.state import DeliveryKeys, StateFileError
 except ImportError:
     # ansible-rulebook runs a source from its file (runpy.run_path), found through `ansible-galaxy collection
     # list`: the collection is not importable yet. Ansible's own collection loader, on the same collection
@@ -126,7 +126,7 @@ except ImportError:
     sys.path_hooks[:] = [hook for hook in sys.path_hooks
                          if getattr(hook, "__self__", None) is not AnsibleCollectionConfig.collection_finder]
     sys.path_importer_cache.clear()
-    from ansible_collections.scriptbridge.core.plugins.module_utils._eda_state import DeliveryKeys, StateFileError
+    from ansible_collections.scriptbridge.core.plugins.module_utils.eda.state import DeliveryKeys, StateFileError
 
 LOGGER = logging.getLogger("scriptbridge.core.superoffice_webhook")
 SIGNATURE_HEADER = "X-SuperOffice-Signature"

@@ -158,12 +158,11 @@ EXAMPLES = r"""
 
 import asyncio
 import logging
-import os
 import time
 import uuid
 
 try:
-    from ansible_collections.scriptbridge.core.plugins.module_utils._errors import ProtocolError, ScriptBridgeError
+    from ansible_collections.scriptbridge.core.plugins.module_utils.core.errors import ProtocolError, ScriptBridgeError
 except ImportError:
     # ansible-rulebook runs a source from its file (runpy.run_path), found through `ansible-galaxy collection
     # list`: the collection is not importable yet. Ansible's own collection loader, on the same collection
@@ -179,11 +178,12 @@ except ImportError:
     sys.path_hooks[:] = [hook for hook in sys.path_hooks
                          if getattr(hook, "__self__", None) is not AnsibleCollectionConfig.collection_finder]
     sys.path_importer_cache.clear()
-    from ansible_collections.scriptbridge.core.plugins.module_utils._errors import ProtocolError, ScriptBridgeError
-from ansible_collections.scriptbridge.core.plugins.module_utils._eda_state import StateFileError, ZabbixState
-from ansible_collections.scriptbridge.core.plugins.module_utils._errors import OptionError
-from ansible_collections.scriptbridge.core.plugins.module_utils._http import DEFAULT_TIMEOUT, Redactor
-from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import ZabbixClient, check_credentials
+    from ansible_collections.scriptbridge.core.plugins.module_utils.core.errors import ProtocolError, ScriptBridgeError
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.connection import fallback_variables
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.errors import OptionError
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.redact import Redactor
+from ansible_collections.scriptbridge.core.plugins.module_utils.eda.state import StateFileError, ZabbixState
+from ansible_collections.scriptbridge.core.plugins.module_utils.zabbix.connection import ZABBIX
 
 LOGGER = logging.getLogger("scriptbridge.core.zabbix_events")
 UUID_NAMESPACE = uuid.UUID("0f4a5d1e-3c2b-4e8f-9a7d-6b1c2e3f4a5b")
@@ -197,8 +197,6 @@ BACKOFF_MAX = 60.0
 # Failures that cannot mend by themselves when the source starts: wrong options or credentials.
 FATAL_AT_START = ("auth", "invalid_params", "unsupported", "not_found_or_forbidden")
 EVENT_OUTPUT = ["eventid", "objectid", "clock", "value", "name", "severity", "suppressed"]
-CONNECTION_ENV = {"url": "ZABBIX_URL", "api_token": "ZABBIX_API_TOKEN", "username": "ZABBIX_USERNAME",
-                  "password": "ZABBIX_PASSWORD"}
 
 
 class SourceOptionError(ValueError):
@@ -246,21 +244,19 @@ def _tag_filters(value):
 
 
 def connection_options(args):
-    """The keyword arguments of ZabbixClient, with the environment fallbacks of the modules."""
+    """The options of the modules' Zabbix connection group (transport included), with its environment fallbacks."""
     options = {}
-    for name in ("url", "api_token", "username", "password", "http_username", "http_password", "ca_path"):
-        value = args.get(name)
-        if value in (None, "") and name in CONNECTION_ENV:
-            value = os.environ.get(CONNECTION_ENV[name])
-        options[name] = value if value not in ("",) else None
+    for group in ZABBIX.compose():
+        options.update(group.options_from(args))
     if not options["url"]:
-        raise SourceOptionError("url is required (or ZABBIX_URL)")
+        raise SourceOptionError("url is required (or %s)"
+                                % " or ".join(fallback_variables(ZABBIX.argument_spec()["url"])))
     try:
-        check_credentials(options["api_token"], options["username"], options["password"])
+        ZABBIX.validate(options)
     except OptionError as exc:
         raise SourceOptionError(str(exc))
-    options["validate_certs"] = _as_bool(args.get("validate_certs", True), "validate_certs")
-    options["timeout"] = _as_int(args.get("timeout", DEFAULT_TIMEOUT), "timeout", 1, 86400)
+    options["validate_certs"] = _as_bool(options["validate_certs"], "validate_certs")
+    options["timeout"] = _as_int(options["timeout"], "timeout", 1, 86400)
     return options
 
 
@@ -286,7 +282,7 @@ def poll_options(args):
 
 
 class Connector:
-    """Opens logged-in clients (in a worker thread) and closes them."""
+    """Opens logged-in clients of the Zabbix connection group (in a worker thread) and closes them."""
 
     def __init__(self, options):
         self.options = options
@@ -296,11 +292,7 @@ class Connector:
         self.redactor.add_basic_auth(options.get("http_username"), options.get("http_password"))
 
     def open(self):
-        client = ZabbixClient(self.options["url"], api_token=self.options["api_token"],
-                              username=self.options["username"], password=self.options["password"],
-                              http_username=self.options["http_username"], http_password=self.options["http_password"],
-                              validate_certs=self.options["validate_certs"], ca_path=self.options["ca_path"],
-                              timeout=self.options["timeout"], pool_size=1, redactor=self.redactor, read_only=True)
+        client = ZABBIX.client(self.options, pool_size=1, redactor=self.redactor, read_only=True)
         try:
             client.detect_version()
             client.login()

@@ -22,7 +22,11 @@ import time
 import pytest
 
 from ansible_collections.scriptbridge.core.extensions.eda.plugins.event_source import zabbix_events as source
-from ansible_collections.scriptbridge.core.plugins.module_utils._errors import ActingRequestRefused, AuthError, UnreachableError
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.errors import (
+    ActingRequestRefused,
+    AuthError,
+    UnreachableError,
+)
 from ansible_collections.scriptbridge.core.tests.simulators.faults import FaultProxy
 from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 

@@ -17,18 +17,20 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.scriptbridge.core.plugins.module_utils._errors import ActingRequestRefused
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice import (
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.errors import ActingRequestRefused
+from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.client import (
     SuperOfficeClient,
     request_acts,
 )
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_online_client import (
-    OnlineSuperOfficeClient,
-)
-from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import ZabbixClient
+from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.online.client import OnlineSuperOfficeClient
+from ansible_collections.scriptbridge.core.plugins.module_utils.zabbix.client import ZabbixClient
 from ansible_collections.scriptbridge.core.tests.simulators import superoffice_online_sim as env
 from ansible_collections.scriptbridge.core.tests.simulators.superoffice_sim import (
-    APP_TOKEN, PASSWORD, USERNAME, SuperOfficeSimulator)
+    APP_TOKEN,
+    PASSWORD,
+    USERNAME,
+    SuperOfficeSimulator,
+)
 from ansible_collections.scriptbridge.core.tests.simulators.zabbix_sim import API_TOKEN, ZabbixSimulator
 
 EXECUTE = "CRMScript/1/Execute"

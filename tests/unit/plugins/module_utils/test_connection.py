@@ -18,16 +18,20 @@ from ansible_collections.scriptbridge.core.plugins.doc_fragments import superoff
 from ansible_collections.scriptbridge.core.plugins.doc_fragments import superoffice_online as online_fragment
 from ansible_collections.scriptbridge.core.plugins.doc_fragments import transport as transport_fragment
 from ansible_collections.scriptbridge.core.plugins.doc_fragments import zabbix as zabbix_fragment
-from ansible_collections.scriptbridge.core.plugins.module_utils._connection import TRANSPORT, module_arguments, settle
-from ansible_collections.scriptbridge.core.plugins.module_utils._errors import OptionError
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice import SuperOfficeClient
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_connection import SUPEROFFICE
-from ansible_collections.scriptbridge.core.plugins.module_utils._superoffice_online_connection import (
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.connection import (
+    TRANSPORT,
+    module_arguments,
+    settle,
+)
+from ansible_collections.scriptbridge.core.plugins.module_utils.core.errors import OptionError
+from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.client import SuperOfficeClient
+from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.connection import SUPEROFFICE
+from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice.online.connection import (
     SUPEROFFICE_LOGIN,
     SUPEROFFICE_ONLINE,
 )
-from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix import ZabbixClient
-from ansible_collections.scriptbridge.core.plugins.module_utils._zabbix_connection import ZABBIX
+from ansible_collections.scriptbridge.core.plugins.module_utils.zabbix.client import ZabbixClient
+from ansible_collections.scriptbridge.core.plugins.module_utils.zabbix.connection import ZABBIX
 
 FRAGMENTS = {"transport": transport_fragment, "zabbix": zabbix_fragment, "superoffice": superoffice_fragment,
              "superoffice_online": online_fragment, "superoffice_login": login_fragment}
@@ -141,18 +145,19 @@ def test_the_clients_import_without_ansible():
     import subprocess
     import sys
 
-    import ansible_collections.scriptbridge.core.plugins.module_utils._zabbix as zabbix_module
+    import ansible_collections.scriptbridge.core.plugins.module_utils.zabbix.client as zabbix_module
 
-    # .../ansible_collections/scriptbridge/core/plugins/module_utils/_zabbix.py -> the directory above ansible_collections
+    # .../ansible_collections/scriptbridge/core/plugins/module_utils/zabbix/client.py -> the directory above ansible_collections
     root = os.path.dirname(zabbix_module.__file__)
-    for dummy in range(5):
+    for dummy in range(6):
         root = os.path.dirname(root)
     code = "\n".join([
         "import sys",
         "sys.modules['ansible'] = None",
-        "from ansible_collections.scriptbridge.core.plugins.module_utils import _errors, _http, _jsonrpc",
-        "from ansible_collections.scriptbridge.core.plugins.module_utils import _zabbix, _superoffice",
-        "client = _zabbix.ZabbixClient('https://zbx.example.com', api_token='t' * 64)",
+        "from ansible_collections.scriptbridge.core.plugins.module_utils.core import errors, http, jsonrpc, redact",
+        "from ansible_collections.scriptbridge.core.plugins.module_utils.superoffice import client as superoffice_client",
+        "from ansible_collections.scriptbridge.core.plugins.module_utils.zabbix import client as zabbix_client",
+        "client = zabbix_client.ZabbixClient('https://zbx.example.com', api_token='t' * 64)",
         "client.close()",
         "print(sorted(m for m in sys.modules if m == 'ansible' or m.startswith('ansible.')))",
     ])
