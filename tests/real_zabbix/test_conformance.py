@@ -847,5 +847,5 @@ def test_known_difference_capacity(pairs):
     finally:
         simulator.configure(slow_script_seconds=2.0)
     assert all(a.doc["result"]["value"] == "slow done on host-003" for a in answers)
-    # one round of 1 s; two rounds would take 2 s
-    assert took < 2.0 and simulator.stats()["max_in_flight"] == 7, (took, simulator.stats()["max_in_flight"])
+    # One round: the seven calls were in the simulator at once (a time bound would fail on a loaded machine).
+    assert took >= 1.0 and simulator.stats()["max_in_flight"] == 7, (took, simulator.stats()["max_in_flight"])

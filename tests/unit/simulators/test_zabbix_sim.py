@@ -779,9 +779,10 @@ def test_slow_script_and_parallel_calls(zbx, version):
         answers = list(pool.map(lambda _: zbx.execute(session, scriptid="20", hostid=HOST_001), range(4)))
     elapsed = time.monotonic() - started
     assert all(answer["result"]["value"] == "slow done on host-001" for answer in answers)
-    assert 0.3 <= elapsed < 1.0
+    assert elapsed >= 0.3
+    # In parallel: the four calls were in the simulator at once (a time bound would fail on a loaded machine).
     stats = zbx.sim.stats()
-    assert stats["max_in_flight"] >= 2
+    assert stats["max_in_flight"] == 4
     assert stats["in_flight"] == 0
     assert len(stats["executions"]) == 4, version
 
@@ -954,9 +955,7 @@ def test_latency(zbx, version):
     assert zbx.call("apiinfo.version", [])["result"] == "6.0.14"
     assert time.monotonic() - started >= 0.2
     zbx.sim.reset()
-    started = time.monotonic()
-    zbx.call("apiinfo.version", [])
-    assert time.monotonic() - started < 0.2, version
+    assert zbx.sim.config["latency"] == 0.0, version
 
 
 def test_latency_from_the_constructor():
