@@ -8,10 +8,18 @@ A problem the role ticketed carries the marker ``scriptbridge:<eventid>`` in
 its acknowledgement messages, written by ``zabbix_event_acknowledge`` with
 ``once``. Before anything runs, the role reads the markers (the same module in
 check mode) and leaves out the problems that have one, so that a replayed
-event opens no second ticket whatever the event source remembered:
+event opens no second ticket whatever the event source remembered.
 
-- ``problem_ticket_ledger``: which events still need a ticket and which are
-  ticketed already, from the read of the markers;
+Before the diagnostics run, the role writes the intent marker
+``scriptbridge-started:<eventid>`` into each problem still to do (the same
+module with ``once``): a problem that carries it already was started by an
+earlier run that stopped before its ticket marker, so its diagnostics may have
+run and are not run again. Neither marker contains the other, so the substring
+test of ``once`` never takes one for the other.
+
+- ``problem_ticket_ledger``: which events still need diagnostics and a ticket,
+  which need only a ticket (started) and which are ticketed already, from the
+  read of the markers and the write of the intents;
 - ``problem_ticket_acknowledgements``: what to write into each problem after
   its ticket, from the looped CRMScript task.
 
@@ -27,11 +35,17 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 MARKER_PREFIX = "scriptbridge:"
+INTENT_PREFIX = "scriptbridge-started:"
 
 
 def ticket_marker(event_id):
     """The marker of a problem the role ticketed."""
     return "%s%s" % (MARKER_PREFIX, event_id)
+
+
+def intent_marker(event_id):
+    """The marker of a problem whose diagnostics the role started."""
+    return "%s%s" % (INTENT_PREFIX, event_id)
 
 
 def _results(registered, what):
@@ -47,23 +61,34 @@ def _results(registered, what):
     return results
 
 
-def problem_ticket_ledger(markers, event_ids):
-    """Which of ``event_ids`` need a ticket: ``todo``, ``ticketed`` (carry their marker) and ``unread`` (why)."""
+def _marked(registered, what, unread, why):
+    """The loop items of a registered ``once`` task whose problem carries the marker; ``unread`` gets the others'
+    failures (the first reason given for an event is kept)."""
     carried = set()
-    unread = {}
-    for result in _results(markers, "The read of the markers"):
+    for result in _results(registered, what):
         if result.get("skipped") and "events" not in result:
             continue
         event_id = str(result.get("item"))
         events = result.get("events")
         if not events:
-            unread[event_id] = str(result.get("msg") or "the problem could not be read")
+            unread.setdefault(event_id, "%s: %s" % (why, result.get("msg") or "no answer") if why
+                              else str(result.get("msg") or "the problem could not be read"))
             continue
         if any(event.get("skipped") for event in events):
             carried.add(event_id)
+    return carried
+
+
+def problem_ticket_ledger(markers, event_ids, intents=None):
+    """Which of ``event_ids`` need diagnostics and a ticket: ``todo``; only a ticket: ``started`` (they carry the
+    intent marker, not the ticket marker); none: ``ticketed``; and ``unread`` (why the ledger could not guard it)."""
+    unread = {}
+    carried = _marked(markers, "The read of the markers", unread, None)
+    started = _marked(intents, "The write of the intents", unread, "the intent could not be written") - carried
     ids = [str(event_id) for event_id in event_ids or []]
     return {
-        "todo": [event_id for event_id in ids if event_id not in carried],
+        "todo": [event_id for event_id in ids if event_id not in carried and event_id not in started],
+        "started": [event_id for event_id in ids if event_id in started],
         "ticketed": [event_id for event_id in ids if event_id in carried],
         "unread": unread,
     }

@@ -223,16 +223,24 @@ def event_remediation_outcome(plan, event_type, zabbix=None, failure=""):
     }
 
 
-def problem_ticket_diagnostics(zabbix, event_ids, failure=""):
-    """One {event_id, host, failed, value} per problem event, from the result of zabbix_script_execute."""
+# The diagnostics entry of a problem that carries the intent marker of an earlier run but not its ticket marker.
+NOT_RUN_AGAIN = ("diagnostics not run again: an earlier run started them and stopped before it wrote the ticket "
+                 "into the problem, so they may have run (see the problem's history in Zabbix)")
+
+
+def problem_ticket_diagnostics(zabbix, event_ids, failure="", started=None):
+    """One {event_id, host, failed, value} per problem event, from the result of zabbix_script_execute; then one per
+    event of ``started``, whose diagnostics are not run again."""
     failure = _text(failure)
+    again = [{"event_id": str(event_id), "host": "", "failed": True, "value": NOT_RUN_AGAIN}
+             for event_id in started or []]
     if failure:
         return [{"event_id": str(event_id), "host": "", "failed": True, "value": "diagnostics not run: %s" % failure}
-                for event_id in event_ids or []]
+                for event_id in event_ids or []] + again
     zabbix = _mapping(zabbix, "The Zabbix task's result")
     return [{"event_id": str(item.get("event_id")), "host": item.get("host") or "",
              "failed": _flag(item.get("failed")), "value": target_value(item)}
-            for item in zabbix.get("results") or []]
+            for item in zabbix.get("results") or []] + again
 
 
 def _ticket(run):
@@ -244,17 +252,21 @@ def _ticket(run):
     return ticket
 
 
-def _tickets_msg(tickets, failed, check_mode, failure):
+def _tickets_msg(tickets, failed, check_mode, failure, again):
     """One sentence on what problem_ticket did."""
     actions = [ticket["action"] for ticket in tickets if ticket["action"]]
     msg = ("Check mode: would write " if check_mode else "Wrote ") + _count(len(tickets), "ticket")
     if actions:
         msg += " (%d created, %d updated)" % (actions.count("created"), actions.count("updated"))
     msg += "."
-    if failure:
+    failed = [event_id for event_id in failed if event_id not in again]
+    if failure and failed:
         msg += " The diagnostics did not run: %s" % failure
     elif failed:
         msg += " The diagnostics failed for event %s." % ", ".join(failed)
+    if again:
+        msg += (" The diagnostics of event%s %s were not run again: an earlier run started them and stopped before "
+                "the ticket reached the problem, so they may have run." % ("" if len(again) == 1 else "s", ", ".join(again)))
     return msg
 
 
@@ -283,7 +295,8 @@ def _ledger_msg(skipped, not_written):
 def problem_ticket_outcome(crm, script, zabbix=None, failure="", ledger=None, acknowledged=None):
     """The whole outcome of problem_ticket (its variable problem_ticket_result), from the looped CRMScript task.
 
-    ``ledger`` (from problem_ticket_ledger) adds ``skipped``, the events left out as already ticketed;
+    ``ledger`` (from problem_ticket_ledger) adds ``skipped``, the events left out as already ticketed, and
+    ``not_run_again``, the ticketed events whose diagnostics an earlier run started;
     ``acknowledged`` (the looped zabbix_event_acknowledge task) adds ``acknowledged`` to each ticket.
     """
     crm = _mapping(crm, "The CRMScript task's result")
@@ -301,9 +314,11 @@ def problem_ticket_outcome(crm, script, zabbix=None, failure="", ledger=None, ac
                       acknowledge_error=written.get(event_id))
     not_written = [(str(t["event_id"]), t["acknowledge_error"]) for t in tickets if t.get("acknowledge_error")]
     skipped = list(_mapping(ledger, "The ledger").get("ticketed") or []) if ledger is not None else []
+    started = set(str(event_id) for event_id in _mapping(ledger, "The ledger").get("started") or [])
+    again = [str(t["event_id"]) for t in tickets if str(t["event_id"]) in started]
     outcome = {
         "status": "failed" if failed or not_written else "succeeded",
-        "msg": _tickets_msg(tickets, failed, check_mode, _text(failure)) + _ledger_msg(skipped, not_written),
+        "msg": _tickets_msg(tickets, failed, check_mode, _text(failure), again) + _ledger_msg(skipped, not_written),
         "script": script,
         "zabbix_version": zabbix.get("zabbix_version"),
         "tickets": tickets,
@@ -312,6 +327,7 @@ def problem_ticket_outcome(crm, script, zabbix=None, failure="", ledger=None, ac
     }
     if ledger is not None:
         outcome["skipped"] = [{"event_id": event_id, "reason": "already ticketed"} for event_id in skipped]
+        outcome["not_run_again"] = again
     return outcome
 
 

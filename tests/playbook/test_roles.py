@@ -146,7 +146,10 @@ def test_a_replayed_problem_opens_no_second_ticket_in_a_new_run(ticketing):
     assert first["status"] == "succeeded" and first["tickets"][0]["ticket_id"] == "T-1003", first
     assert first["tickets"][0]["acknowledged"] is True
     rows = zabbix.acknowledgements("1003")
-    assert [(r["action"], r["message"]) for r in rows] == [("6", "scriptbridge:1003 SuperOffice ticket T-1003")]
+    assert [(r["action"], r["message"]) for r in rows] == [
+        ("4", "scriptbridge-started:1003 Diagnostics started with Zabbix script Event echo; the SuperOffice ticket "
+              "follows."),
+        ("6", "scriptbridge:1003 SuperOffice ticket T-1003")]
 
     replay = run_play(ticket(["1003"]), module_defaults=defaults(ticketing))["outcome"]["problem_ticket_result"]
     assert replay["status"] == "succeeded", replay
@@ -154,7 +157,40 @@ def test_a_replayed_problem_opens_no_second_ticket_in_a_new_run(ticketing):
     assert replay["msg"] == "Wrote 0 tickets. Left out event 1003: already ticketed."
     assert [e["eventid"] for e in zabbix.stats()["executions"]] == ["1003"]
     assert [e["parameters"]["event_id"] for e in superoffice.stats()["executions"]] == ["1003"]
-    assert len(zabbix.acknowledgements("1003")) == 1
+    assert len(zabbix.acknowledgements("1003")) == 2
+
+
+def test_a_problem_an_earlier_run_started_gets_its_ticket_without_a_second_diagnostics_run(ticketing):
+    # As if a run had written the intent into 1003 and been killed before its ticket marker: only Zabbix knows.
+    zabbix, superoffice = ticketing
+    intent = {"name": "intent", "scriptbridge.core.zabbix_event_acknowledge": {
+        "eventids": ["1003"], "message": "Diagnostics started", "once": "scriptbridge-started:1003",
+        "acknowledge": False}}
+    run = run_play([intent] + ticket(["1003", "1004"], problem_ticket_fail_on_error=False),
+                   module_defaults=defaults(ticketing))
+    outcome = run["outcome"]["problem_ticket_result"]
+    assert outcome["status"] == "failed", run.output
+    assert outcome["not_run_again"] == ["1003"] and outcome["skipped"] == []
+    assert outcome["msg"] == (
+        "Wrote 2 tickets (2 created, 0 updated). The diagnostics of event 1003 were not run again: an earlier run "
+        "started them and stopped before the ticket reached the problem, so they may have run.")
+    assert [e["eventid"] for e in zabbix.stats()["executions"]] == ["1004"]
+    sent = dict((e["parameters"]["event_id"], e["parameters"]) for e in superoffice.stats()["executions"])
+    assert sorted(sent) == ["1003", "1004"]
+    assert sent["1003"]["failed"] == "true" and sent["1003"]["host"] == ""
+    assert sent["1003"]["output"].startswith("diagnostics not run again:") and "may have run" in sent["1003"]["output"]
+    assert sent["1004"]["failed"] == "false" and "1004" in sent["1004"]["output"]
+    assert [(t["event_id"], t["failed"], t["acknowledged"]) for t in outcome["tickets"]] == [
+        ("1004", False, True), ("1003", True, True)]
+    # 1003: the intent written before, then its ticket marker; no second intent.
+    assert [r["message"].split(" ")[0] for r in zabbix.acknowledgements("1003")] == [
+        "scriptbridge-started:1003", "scriptbridge:1003"]
+    assert [r["message"].split(" ")[0] for r in zabbix.acknowledgements("1004")] == [
+        "scriptbridge-started:1004", "scriptbridge:1004"]
+
+    replay = run_play(ticket(["1003", "1004"]), module_defaults=defaults(ticketing))["outcome"]["problem_ticket_result"]
+    assert replay["status"] == "succeeded" and replay["tickets"] == [] and replay["not_run_again"] == []
+    assert [e["eventid"] for e in zabbix.stats()["executions"]] == ["1004"]
 
 
 def test_check_on_the_command_line_reads_the_markers_and_writes_nothing(ticketing):
@@ -163,6 +199,7 @@ def test_check_on_the_command_line_reads_the_markers_and_writes_nothing(ticketin
     outcome = run["outcome"]["problem_ticket_result"]
     assert outcome["msg"] == "Check mode: would write 2 tickets.", run.output
     assert outcome["skipped"] == [] and [t["acknowledged"] for t in outcome["tickets"]] == [True, True]
+    assert outcome["not_run_again"] == []
     assert "event.acknowledge" not in zabbix.stats()["methods"] and zabbix.stats()["executions"] == []
     assert zabbix.acknowledgements("1003") == [] and superoffice.stats()["executions"] == []
 
