@@ -142,10 +142,17 @@ def event_remediation_plan(handlers, preview=None, allowed_scripts=None):
     }
 
 
-def _host_results(plan, zabbix, failure):
+# The result of a host whose script an earlier run started, as the ledger in the CRM says.
+NOT_RUN_AGAIN_ON_HOST = ("not run again: an earlier run for this event started the script and stopped before its "
+                         "report, so it may have run (see the script's history in Zabbix)")
+
+
+def _host_results(plan, zabbix, failure, ledger_state=None):
     """One {host, failed, value} per host the script ran (or was to run) on."""
-    if plan["decision"] != "run":
+    if plan["decision"] != "run" or ledger_state == "reported":
         return []
+    if ledger_state == "started":
+        return [{"host": host, "failed": True, "value": NOT_RUN_AGAIN_ON_HOST} for host in plan["hosts"]]
     if failure:
         return [{"host": host, "failed": True, "value": "not run: %s" % failure} for host in plan["hosts"]]
     entries = []
@@ -161,10 +168,18 @@ def _count(number, noun):
     return "%d %s%s" % (number, noun, "" if number == 1 else "s")
 
 
-def _remediation_msg(plan, event_type, script_name, failure, results, failed_hosts):
+# pylint: disable-next=too-many-arguments,too-many-return-statements
+def _remediation_msg(plan, event_type, script_name, failure, results, failed_hosts, ledger=None):
     """One sentence on what event_remediation did."""
     decision = plan["decision"]
     script = plan["script"]
+    ledger = ledger or {}
+    if decision == "run" and ledger.get("state") == "started":
+        return ("Zabbix script %s was not run again on %s: an earlier run for this event (key %s) started it and "
+                "stopped before its report, so it may have run." % (script, ", ".join(plan["hosts"]), ledger["key"]))
+    if decision == "run" and ledger.get("state") == "reported":
+        return ("An earlier run for this event (key %s) ran Zabbix script %s and reported it to the CRM (%s): "
+                "nothing was run or reported again." % (ledger["key"], script, ledger["status"]))
     if decision == "undecided":
         return ("Check mode: %s has event handlers, which were not run; set"
                 " event_remediation_run_handlers_in_check_mode to preview their decision." % event_type)
@@ -189,22 +204,29 @@ def _remediation_msg(plan, event_type, script_name, failure, results, failed_hos
         script_name, "would run" if plan["check_mode"] else "ran", _count(len(results), "host"), how)
 
 
-def event_remediation_outcome(plan, event_type, zabbix=None, failure=""):
-    """The whole outcome of event_remediation (its variable event_remediation_result), before the report."""
+def event_remediation_outcome(plan, event_type, zabbix=None, failure="", ledger=None):
+    """The whole outcome of event_remediation (its variable event_remediation_result), before the report.
+
+    ``ledger`` (from event_remediation_ledger) says whether an earlier run started or reported this event.
+    """
     plan = _mapping(plan, "The plan")
     zabbix = _mapping(zabbix, "The Zabbix task's result")
     failure = _text(failure)
-    ran = plan["decision"] == "run"
+    ledger = _mapping(ledger, "The ledger")
+    state = ledger.get("state") if plan["decision"] == "run" else None
+    ran = plan["decision"] == "run" and state not in ("started", "reported")
     script = _mapping(zabbix.get("script"), "The Zabbix task's script") if ran else {}
-    results = _host_results(plan, zabbix, failure)
+    results = _host_results(plan, zabbix, failure, state)
     failed_hosts = [entry["host"] for entry in results if entry["failed"]]
     if plan["decision"] in FINAL_DECISIONS:
         status = plan["decision"]
+    elif state == "reported":
+        status = ledger["status"]
     else:
         status = "failed" if not ran or failed_hosts else "succeeded"
     return {
         "status": status,
-        "msg": _remediation_msg(plan, event_type, script.get("name"), failure, results, failed_hosts),
+        "msg": _remediation_msg(plan, event_type, script.get("name"), failure, results, failed_hosts, ledger),
         "event_type": event_type,
         "blocked": plan["blocked"],
         "message": plan["message"],
@@ -218,6 +240,7 @@ def event_remediation_outcome(plan, event_type, zabbix=None, failure=""):
                     "failed": len(failed_hosts)},
         "zabbix_version": zabbix.get("zabbix_version") if ran else None,
         "check_mode": plan["check_mode"],
+        "ledger": state,
         "reported": False,
         "report_output": None,
     }

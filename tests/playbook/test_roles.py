@@ -6,6 +6,7 @@ the argument specs refusing bad variables before anything reaches a server, and
 ``make demo`` from start to end.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -105,6 +106,54 @@ def test_a_single_allowed_script_may_be_given_as_text(fresh):
     assert "does not allow" in outcome["msg"]
     assert zabbix.stats()["requests"] == 0
     assert [r["status"] for r in superoffice.stats()["reports"]] == ["failed"]
+
+
+KEY = "5f0c6c1e-2b7a-5d3e-9c41-8a6f0e2d1b37"
+
+
+def test_with_a_key_the_ledger_in_the_crm_runs_the_script_once_and_reports_once(fresh):
+    # Each run is a new ansible-playbook: only the CRM's ledger (the report CRMScript) remembers the key.
+    zabbix, superoffice = fresh
+    variables = dict(TICKET, event_remediation_key=KEY)
+    first = run_play(remediate(variables), module_defaults=defaults(fresh))["outcome"]["event_remediation_result"]
+    assert (first["status"], first["ledger"], first["reported"]) == ("succeeded", "new", True), first
+    assert [(r["status"], r["key"]) for r in superoffice.stats()["reports"]] == [("started", KEY), ("succeeded", KEY)]
+    assert len(zabbix.stats()["executions"]) == 2
+
+    replay = run_play(remediate(variables), module_defaults=defaults(fresh))["outcome"]["event_remediation_result"]
+    assert (replay["status"], replay["ledger"], replay["reported"], replay["results"]) == (
+        "succeeded", "reported", False, []), replay
+    assert "nothing was run or reported again" in replay["msg"]
+    assert len(zabbix.stats()["executions"]) == 2
+    assert [r["status"] for r in superoffice.stats()["reports"]] == ["started", "succeeded", "started"]
+    assert superoffice.ledger == {KEY: {"state": "reported", "status": "succeeded", "reports": 1}}
+
+
+def test_a_key_an_earlier_run_started_runs_no_script_and_reports_that_it_may_have_run(fresh):
+    zabbix, superoffice = fresh
+    # As if a run had written the intent and been killed before its report.
+    started = {"name": "intent", "scriptbridge.core.superoffice_crmscript_execute": {
+        "script_id": 9, "parameters": {"event_type": "TicketSave", "status": "started", "key": KEY}}}
+    variables = dict(TICKET, event_remediation_key=KEY, event_remediation_fail_on_error=False)
+    run = run_play([started] + remediate(variables), module_defaults=defaults(fresh))
+    outcome = run["outcome"]["event_remediation_result"]
+    assert (outcome["status"], outcome["ledger"], outcome["reported"]) == ("failed", "started", True), run.output
+    assert "was not run again on host-001, host-002" in outcome["msg"] and "may have run" in outcome["msg"]
+    assert zabbix.stats()["executions"] == []
+    reports = superoffice.stats()["reports"]
+    assert [(r["status"], r.get("key")) for r in reports] == [("started", KEY), ("started", KEY), ("failed", KEY)]
+    assert [r["value"].startswith("not run again:") for r in json.loads(reports[-1]["results"])] == [True, True]
+
+
+def test_a_report_script_without_the_ledger_stops_the_role_before_any_script(fresh):
+    zabbix, superoffice = fresh
+    # Script 2 prints JSON that is no answer of the ledger.
+    variables = dict(TICKET, event_remediation_key=KEY, event_remediation_report_script_id=2)
+    run = run_play(remediate(variables), module_defaults=defaults(fresh))
+    failed = [e for e in run.entries if e["status"] == "failed"]
+    assert failed and "does not keep the ledger of event_remediation" in failed[0]["result"]["msg"], run.output
+    assert "No Zabbix script was run." in failed[0]["result"]["msg"]
+    assert zabbix.stats()["executions"] == [] and superoffice.stats()["reports"] == []
 
 
 def test_make_demo_tells_each_step():

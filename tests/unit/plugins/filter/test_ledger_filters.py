@@ -8,11 +8,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.scriptbridge.core.plugins.filter import ledger
 from ansible_collections.scriptbridge.core.plugins.filter.ledger import (
+    event_remediation_ledger,
     intent_marker,
     problem_ticket_acknowledgements,
     problem_ticket_ledger,
@@ -20,6 +23,9 @@ from ansible_collections.scriptbridge.core.plugins.filter.ledger import (
 )
 from ansible_collections.scriptbridge.core.plugins.filter.roles import (
     NOT_RUN_AGAIN,
+    NOT_RUN_AGAIN_ON_HOST,
+    event_remediation_outcome,
+    event_remediation_plan,
     problem_ticket_diagnostics,
     problem_ticket_outcome,
 )
@@ -218,4 +224,103 @@ def test_with_acknowledge_off_the_tickets_say_so():
 
 
 def test_each_filter_has_its_documentation_next_to_the_plugin():
-    assert_filters_documented(ledger, ["problem_ticket_acknowledgements", "problem_ticket_ledger"])
+    assert_filters_documented(ledger, ["problem_ticket_acknowledgements", "problem_ticket_ledger",
+                                       "event_remediation_ledger"])
+
+
+# --- event_remediation: the ledger in the CRM, kept by the report CRMScript --------------------------------
+
+KEY = "5f0c6c1e-2b7a-5d3e-9c41-8a6f0e2d1b37"
+
+
+def intent(answer, output=None):
+    """The registered run of the report CRMScript with the status started."""
+    run = {"changed": True, "output": output if output is not None else json.dumps(answer)}
+    if isinstance(answer, dict):
+        run["output_json"] = answer
+    return run
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ({"state": "new"}, {"key": KEY, "state": "new", "status": None}),
+    ({"key": KEY, "state": "started"}, {"key": KEY, "state": "started", "status": None}),
+    ({"key": KEY, "state": "reported", "status": "succeeded"}, {"key": KEY, "state": "reported", "status": "succeeded"}),
+    ({"state": "started", "status": "failed"}, {"key": KEY, "state": "started", "status": None}),
+])
+def test_the_ledger_answers_what_it_knows_of_the_key(answer, expected):
+    assert event_remediation_ledger(intent(answer), KEY) == expected
+
+
+@pytest.mark.parametrize("registered, key", [
+    ({"changed": True, "output": "{}", "output_json": {"state": "new"}}, None),
+    ({"changed": True, "output": "{}", "output_json": {"state": "new"}}, ""),
+    ({"skipped": True, "skip_reason": "Conditional result was False"}, KEY),
+    ({}, KEY),
+    (None, KEY),
+    # Check mode: the CRMScript is only looked up and prints nothing.
+    ({"changed": True, "script": {"id": 9}}, KEY),
+])
+def test_without_a_key_or_an_intent_there_is_no_ledger(registered, key):
+    assert event_remediation_ledger(registered, key)["state"] is None
+
+
+@pytest.mark.parametrize("registered, complaint", [
+    (intent(None, output="recorded"), "it printed 'recorded'"),
+    (intent({"state": "done"}), "it answered the state 'done'"),
+    (intent({"key": "another", "state": "new"}), "it answered for the key another"),
+    (intent({"state": "reported"}), "it answered reported with the status None"),
+    (intent({"state": "reported", "status": "started"}), "with the status 'started'"),
+])
+def test_an_answer_outside_the_contract_fails_before_any_script_runs(registered, complaint):
+    with pytest.raises(AnsibleFilterError) as failure:
+        event_remediation_ledger(registered, KEY)
+    message = str(failure.value)
+    assert complaint in message and KEY in message and "No Zabbix script was run." in message
+    assert "does not keep the ledger of event_remediation" in message
+
+
+def test_the_intent_must_be_a_dictionary():
+    with pytest.raises(AnsibleFilterError, match="intent's result must be a dictionary"):
+        event_remediation_ledger(["x"], KEY)
+
+
+ECHO_PLAN = event_remediation_plan({"event": {}, "output_values": {"zabbix.script": "Echo host",
+                                                                   "zabbix.hosts": "host-001,host-002"}})
+
+
+def test_a_remediation_an_earlier_run_started_is_not_run_again_and_says_it_may_have_run():
+    outcome = event_remediation_outcome(ECHO_PLAN, "TicketSave", {},
+                                        ledger={"key": KEY, "state": "started", "status": None})
+    assert outcome["status"] == "failed" and outcome["ledger"] == "started"
+    assert outcome["results"] == [{"host": "host-001", "failed": True, "value": NOT_RUN_AGAIN_ON_HOST},
+                                  {"host": "host-002", "failed": True, "value": NOT_RUN_AGAIN_ON_HOST}]
+    assert NOT_RUN_AGAIN_ON_HOST.startswith("not run again:") and "may have run" in NOT_RUN_AGAIN_ON_HOST
+    assert outcome["msg"] == (
+        "Zabbix script Echo host was not run again on host-001, host-002: an earlier run for this event (key %s) "
+        "started it and stopped before its report, so it may have run." % KEY)
+    assert outcome["zabbix_version"] is None and outcome["summary"] == {"total": 2, "succeeded": 0, "failed": 2}
+
+
+def test_a_remediation_an_earlier_run_reported_runs_and_reports_nothing_again():
+    outcome = event_remediation_outcome(ECHO_PLAN, "TicketSave", {},
+                                        ledger={"key": KEY, "state": "reported", "status": "succeeded"})
+    assert (outcome["status"], outcome["ledger"], outcome["results"]) == ("succeeded", "reported", [])
+    assert outcome["msg"] == ("An earlier run for this event (key %s) ran Zabbix script Echo host and reported it to "
+                              "the CRM (succeeded): nothing was run or reported again." % KEY)
+
+
+def test_a_new_key_runs_as_without_a_ledger():
+    zabbix = {"script": {"scriptid": "10", "name": "Echo host"}, "zabbix_version": "7.0.0",
+              "results": [{"host": "host-001", "failed": False, "value": "one"},
+                          {"host": "host-002", "failed": False, "value": "two"}]}
+    with_ledger = event_remediation_outcome(ECHO_PLAN, "TicketSave", zabbix, ledger={"key": KEY, "state": "new"})
+    without = event_remediation_outcome(ECHO_PLAN, "TicketSave", zabbix)
+    assert with_ledger == dict(without, ledger="new") and without["ledger"] is None
+    assert with_ledger["status"] == "succeeded"
+
+
+def test_the_ledger_does_not_change_a_decision_to_run_nothing():
+    blocked = event_remediation_plan({"event": {}, "blocked": True, "message": "no", "output_values": {}})
+    outcome = event_remediation_outcome(blocked, "TicketSave", {}, ledger={"key": KEY, "state": "reported",
+                                                                           "status": "succeeded"})
+    assert (outcome["status"], outcome["ledger"]) == ("blocked", None)
