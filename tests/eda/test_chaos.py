@@ -89,6 +89,7 @@ class Chaos:
         self.runs.append(run)
         run.wait_for(ready, timeout=300)
         run.wait_for(r"Waiting for events", timeout=300)
+        print("run %d waiting for events after %.1f s" % (len(self.runs) - 1, time.monotonic() - run.started))
         return run
 
     def kill_after_random_time(self, run):
