@@ -142,10 +142,17 @@ def event_remediation_plan(handlers, preview=None, allowed_scripts=None):
     }
 
 
-def _host_results(plan, zabbix, failure):
+# The result of a host whose script an earlier run started, as the ledger in the CRM says.
+NOT_RUN_AGAIN_ON_HOST = ("not run again: an earlier run for this event started the script and stopped before its "
+                         "report, so it may have run (see the script's history in Zabbix)")
+
+
+def _host_results(plan, zabbix, failure, ledger_state=None):
     """One {host, failed, value} per host the script ran (or was to run) on."""
-    if plan["decision"] != "run":
+    if plan["decision"] != "run" or ledger_state == "reported":
         return []
+    if ledger_state == "started":
+        return [{"host": host, "failed": True, "value": NOT_RUN_AGAIN_ON_HOST} for host in plan["hosts"]]
     if failure:
         return [{"host": host, "failed": True, "value": "not run: %s" % failure} for host in plan["hosts"]]
     entries = []
@@ -161,10 +168,18 @@ def _count(number, noun):
     return "%d %s%s" % (number, noun, "" if number == 1 else "s")
 
 
-def _remediation_msg(plan, event_type, script_name, failure, results, failed_hosts):
+# pylint: disable-next=too-many-arguments,too-many-return-statements
+def _remediation_msg(plan, event_type, script_name, failure, results, failed_hosts, ledger=None):
     """One sentence on what event_remediation did."""
     decision = plan["decision"]
     script = plan["script"]
+    ledger = ledger or {}
+    if decision == "run" and ledger.get("state") == "started":
+        return ("Zabbix script %s was not run again on %s: an earlier run for this event (key %s) started it and "
+                "stopped before its report, so it may have run." % (script, ", ".join(plan["hosts"]), ledger["key"]))
+    if decision == "run" and ledger.get("state") == "reported":
+        return ("An earlier run for this event (key %s) ran Zabbix script %s and reported it to the CRM (%s): "
+                "nothing was run or reported again." % (ledger["key"], script, ledger["status"]))
     if decision == "undecided":
         return ("Check mode: %s has event handlers, which were not run; set"
                 " event_remediation_run_handlers_in_check_mode to preview their decision." % event_type)
@@ -189,22 +204,29 @@ def _remediation_msg(plan, event_type, script_name, failure, results, failed_hos
         script_name, "would run" if plan["check_mode"] else "ran", _count(len(results), "host"), how)
 
 
-def event_remediation_outcome(plan, event_type, zabbix=None, failure=""):
-    """The whole outcome of event_remediation (its variable event_remediation_result), before the report."""
+def event_remediation_outcome(plan, event_type, zabbix=None, failure="", ledger=None):
+    """The whole outcome of event_remediation (its variable event_remediation_result), before the report.
+
+    ``ledger`` (from event_remediation_ledger) says whether an earlier run started or reported this event.
+    """
     plan = _mapping(plan, "The plan")
     zabbix = _mapping(zabbix, "The Zabbix task's result")
     failure = _text(failure)
-    ran = plan["decision"] == "run"
+    ledger = _mapping(ledger, "The ledger")
+    state = ledger.get("state") if plan["decision"] == "run" else None
+    ran = plan["decision"] == "run" and state not in ("started", "reported")
     script = _mapping(zabbix.get("script"), "The Zabbix task's script") if ran else {}
-    results = _host_results(plan, zabbix, failure)
+    results = _host_results(plan, zabbix, failure, state)
     failed_hosts = [entry["host"] for entry in results if entry["failed"]]
     if plan["decision"] in FINAL_DECISIONS:
         status = plan["decision"]
+    elif state == "reported":
+        status = ledger["status"]
     else:
         status = "failed" if not ran or failed_hosts else "succeeded"
     return {
         "status": status,
-        "msg": _remediation_msg(plan, event_type, script.get("name"), failure, results, failed_hosts),
+        "msg": _remediation_msg(plan, event_type, script.get("name"), failure, results, failed_hosts, ledger),
         "event_type": event_type,
         "blocked": plan["blocked"],
         "message": plan["message"],
@@ -218,21 +240,30 @@ def event_remediation_outcome(plan, event_type, zabbix=None, failure=""):
                     "failed": len(failed_hosts)},
         "zabbix_version": zabbix.get("zabbix_version") if ran else None,
         "check_mode": plan["check_mode"],
+        "ledger": state,
         "reported": False,
         "report_output": None,
     }
 
 
-def problem_ticket_diagnostics(zabbix, event_ids, failure=""):
-    """One {event_id, host, failed, value} per problem event, from the result of zabbix_script_execute."""
+# The diagnostics entry of a problem that carries the intent marker of an earlier run but not its ticket marker.
+NOT_RUN_AGAIN = ("diagnostics not run again: an earlier run started them and stopped before it wrote the ticket "
+                 "into the problem, so they may have run (see the problem's history in Zabbix)")
+
+
+def problem_ticket_diagnostics(zabbix, event_ids, failure="", started=None):
+    """One {event_id, host, failed, value} per problem event, from the result of zabbix_script_execute; then one per
+    event of ``started``, whose diagnostics are not run again."""
     failure = _text(failure)
+    again = [{"event_id": str(event_id), "host": "", "failed": True, "value": NOT_RUN_AGAIN}
+             for event_id in started or []]
     if failure:
         return [{"event_id": str(event_id), "host": "", "failed": True, "value": "diagnostics not run: %s" % failure}
-                for event_id in event_ids or []]
+                for event_id in event_ids or []] + again
     zabbix = _mapping(zabbix, "The Zabbix task's result")
     return [{"event_id": str(item.get("event_id")), "host": item.get("host") or "",
              "failed": _flag(item.get("failed")), "value": target_value(item)}
-            for item in zabbix.get("results") or []]
+            for item in zabbix.get("results") or []] + again
 
 
 def _ticket(run):
@@ -244,17 +275,21 @@ def _ticket(run):
     return ticket
 
 
-def _tickets_msg(tickets, failed, check_mode, failure):
+def _tickets_msg(tickets, failed, check_mode, failure, again):
     """One sentence on what problem_ticket did."""
     actions = [ticket["action"] for ticket in tickets if ticket["action"]]
     msg = ("Check mode: would write " if check_mode else "Wrote ") + _count(len(tickets), "ticket")
     if actions:
         msg += " (%d created, %d updated)" % (actions.count("created"), actions.count("updated"))
     msg += "."
-    if failure:
+    failed = [event_id for event_id in failed if event_id not in again]
+    if failure and failed:
         msg += " The diagnostics did not run: %s" % failure
     elif failed:
         msg += " The diagnostics failed for event %s." % ", ".join(failed)
+    if again:
+        msg += (" The diagnostics of event%s %s were not run again: an earlier run started them and stopped before "
+                "the ticket reached the problem, so they may have run." % ("" if len(again) == 1 else "s", ", ".join(again)))
     return msg
 
 
@@ -283,7 +318,8 @@ def _ledger_msg(skipped, not_written):
 def problem_ticket_outcome(crm, script, zabbix=None, failure="", ledger=None, acknowledged=None):
     """The whole outcome of problem_ticket (its variable problem_ticket_result), from the looped CRMScript task.
 
-    ``ledger`` (from problem_ticket_ledger) adds ``skipped``, the events left out as already ticketed;
+    ``ledger`` (from problem_ticket_ledger) adds ``skipped``, the events left out as already ticketed, and
+    ``not_run_again``, the ticketed events whose diagnostics an earlier run started;
     ``acknowledged`` (the looped zabbix_event_acknowledge task) adds ``acknowledged`` to each ticket.
     """
     crm = _mapping(crm, "The CRMScript task's result")
@@ -301,9 +337,11 @@ def problem_ticket_outcome(crm, script, zabbix=None, failure="", ledger=None, ac
                       acknowledge_error=written.get(event_id))
     not_written = [(str(t["event_id"]), t["acknowledge_error"]) for t in tickets if t.get("acknowledge_error")]
     skipped = list(_mapping(ledger, "The ledger").get("ticketed") or []) if ledger is not None else []
+    started = set(str(event_id) for event_id in _mapping(ledger, "The ledger").get("started") or [])
+    again = [str(t["event_id"]) for t in tickets if str(t["event_id"]) in started]
     outcome = {
         "status": "failed" if failed or not_written else "succeeded",
-        "msg": _tickets_msg(tickets, failed, check_mode, _text(failure)) + _ledger_msg(skipped, not_written),
+        "msg": _tickets_msg(tickets, failed, check_mode, _text(failure), again) + _ledger_msg(skipped, not_written),
         "script": script,
         "zabbix_version": zabbix.get("zabbix_version"),
         "tickets": tickets,
@@ -312,6 +350,7 @@ def problem_ticket_outcome(crm, script, zabbix=None, failure="", ledger=None, ac
     }
     if ledger is not None:
         outcome["skipped"] = [{"event_id": event_id, "reason": "already ticketed"} for event_id in skipped]
+        outcome["not_run_again"] = again
     return outcome
 
 

@@ -3,7 +3,7 @@
 The shipped rulebook ``superoffice_ticket_remediation`` runs in ansible-rulebook against the
 simulators: a signed ``ticket.created`` delivery, sent twice as SuperOffice retries it, runs
 the Zabbix script the TicketSave handlers name exactly once per host and reports the outcome
-to the CRM exactly once; the test ping, a bad signature, an unsigned and a malformed request
+to the CRM exactly once (after the intent in the CRM's ledger); the test ping, a bad signature, an unsigned and a malformed request
 emit nothing; no secret appears in the output.
 """
 
@@ -69,9 +69,12 @@ def test_a_signed_delivery_sent_twice_remediates_once_and_reports(sims, tmp_path
     for execution in executions:
         by_host[execution["hostid"]] = by_host.get(execution["hostid"], 0) + 1
     assert len(executions) == 2 and sorted(by_host.values()) == [1, 1], executions
+    # The ledger in the CRM: the intent (status started) before the script, then the one report, both keyed by the
+    # event's meta.uuid.
     reports = superoffice.stats()["reports"]
-    assert len(reports) == 1, reports
-    assert reports[0]["status"] == "succeeded" and reports[0]["hosts"] == ",".join(HOSTS), reports
+    assert [r["status"] for r in reports] == ["started", "succeeded"], reports
+    assert reports[1]["hosts"] == ",".join(HOSTS) and reports[0]["key"] == reports[1]["key"], reports
+    assert superoffice.ledger == {reports[0]["key"]: {"state": "reported", "status": "succeeded", "reports": 1}}
     handler_runs = [e for e in superoffice.stats()["executions"] if e["kind"] == "event_handlers"]
     assert len(handler_runs) == 1, handler_runs
     for secret in (SECRET, API_TOKEN, PASSWORD):

@@ -6,6 +6,7 @@ the argument specs refusing bad variables before anything reaches a server, and
 ``make demo`` from start to end.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -107,6 +108,54 @@ def test_a_single_allowed_script_may_be_given_as_text(fresh):
     assert [r["status"] for r in superoffice.stats()["reports"]] == ["failed"]
 
 
+KEY = "5f0c6c1e-2b7a-5d3e-9c41-8a6f0e2d1b37"
+
+
+def test_with_a_key_the_ledger_in_the_crm_runs_the_script_once_and_reports_once(fresh):
+    # Each run is a new ansible-playbook: only the CRM's ledger (the report CRMScript) remembers the key.
+    zabbix, superoffice = fresh
+    variables = dict(TICKET, event_remediation_key=KEY)
+    first = run_play(remediate(variables), module_defaults=defaults(fresh))["outcome"]["event_remediation_result"]
+    assert (first["status"], first["ledger"], first["reported"]) == ("succeeded", "new", True), first
+    assert [(r["status"], r["key"]) for r in superoffice.stats()["reports"]] == [("started", KEY), ("succeeded", KEY)]
+    assert len(zabbix.stats()["executions"]) == 2
+
+    replay = run_play(remediate(variables), module_defaults=defaults(fresh))["outcome"]["event_remediation_result"]
+    assert (replay["status"], replay["ledger"], replay["reported"], replay["results"]) == (
+        "succeeded", "reported", False, []), replay
+    assert "nothing was run or reported again" in replay["msg"]
+    assert len(zabbix.stats()["executions"]) == 2
+    assert [r["status"] for r in superoffice.stats()["reports"]] == ["started", "succeeded", "started"]
+    assert superoffice.ledger == {KEY: {"state": "reported", "status": "succeeded", "reports": 1}}
+
+
+def test_a_key_an_earlier_run_started_runs_no_script_and_reports_that_it_may_have_run(fresh):
+    zabbix, superoffice = fresh
+    # As if a run had written the intent and been killed before its report.
+    started = {"name": "intent", "scriptbridge.core.superoffice_crmscript_execute": {
+        "script_id": 9, "parameters": {"event_type": "TicketSave", "status": "started", "key": KEY}}}
+    variables = dict(TICKET, event_remediation_key=KEY, event_remediation_fail_on_error=False)
+    run = run_play([started] + remediate(variables), module_defaults=defaults(fresh))
+    outcome = run["outcome"]["event_remediation_result"]
+    assert (outcome["status"], outcome["ledger"], outcome["reported"]) == ("failed", "started", True), run.output
+    assert "was not run again on host-001, host-002" in outcome["msg"] and "may have run" in outcome["msg"]
+    assert zabbix.stats()["executions"] == []
+    reports = superoffice.stats()["reports"]
+    assert [(r["status"], r.get("key")) for r in reports] == [("started", KEY), ("started", KEY), ("failed", KEY)]
+    assert [r["value"].startswith("not run again:") for r in json.loads(reports[-1]["results"])] == [True, True]
+
+
+def test_a_report_script_without_the_ledger_stops_the_role_before_any_script(fresh):
+    zabbix, superoffice = fresh
+    # Script 2 prints JSON that is no answer of the ledger.
+    variables = dict(TICKET, event_remediation_key=KEY, event_remediation_report_script_id=2)
+    run = run_play(remediate(variables), module_defaults=defaults(fresh))
+    failed = [e for e in run.entries if e["status"] == "failed"]
+    assert failed and "does not keep the ledger of event_remediation" in failed[0]["result"]["msg"], run.output
+    assert "No Zabbix script was run." in failed[0]["result"]["msg"]
+    assert zabbix.stats()["executions"] == [] and superoffice.stats()["reports"] == []
+
+
 def test_make_demo_tells_each_step():
     # As make demo runs it: with the collection importable from build/collections.
     demo = subprocess.run([sys.executable, str(ROOT / "demo" / "run.py")], capture_output=True, text=True,
@@ -146,7 +195,10 @@ def test_a_replayed_problem_opens_no_second_ticket_in_a_new_run(ticketing):
     assert first["status"] == "succeeded" and first["tickets"][0]["ticket_id"] == "T-1003", first
     assert first["tickets"][0]["acknowledged"] is True
     rows = zabbix.acknowledgements("1003")
-    assert [(r["action"], r["message"]) for r in rows] == [("6", "scriptbridge:1003 SuperOffice ticket T-1003")]
+    assert [(r["action"], r["message"]) for r in rows] == [
+        ("4", "scriptbridge-started:1003 Diagnostics started with Zabbix script Event echo; the SuperOffice ticket "
+              "follows."),
+        ("6", "scriptbridge:1003 SuperOffice ticket T-1003")]
 
     replay = run_play(ticket(["1003"]), module_defaults=defaults(ticketing))["outcome"]["problem_ticket_result"]
     assert replay["status"] == "succeeded", replay
@@ -154,7 +206,40 @@ def test_a_replayed_problem_opens_no_second_ticket_in_a_new_run(ticketing):
     assert replay["msg"] == "Wrote 0 tickets. Left out event 1003: already ticketed."
     assert [e["eventid"] for e in zabbix.stats()["executions"]] == ["1003"]
     assert [e["parameters"]["event_id"] for e in superoffice.stats()["executions"]] == ["1003"]
-    assert len(zabbix.acknowledgements("1003")) == 1
+    assert len(zabbix.acknowledgements("1003")) == 2
+
+
+def test_a_problem_an_earlier_run_started_gets_its_ticket_without_a_second_diagnostics_run(ticketing):
+    # As if a run had written the intent into 1003 and been killed before its ticket marker: only Zabbix knows.
+    zabbix, superoffice = ticketing
+    intent = {"name": "intent", "scriptbridge.core.zabbix_event_acknowledge": {
+        "eventids": ["1003"], "message": "Diagnostics started", "once": "scriptbridge-started:1003",
+        "acknowledge": False}}
+    run = run_play([intent] + ticket(["1003", "1004"], problem_ticket_fail_on_error=False),
+                   module_defaults=defaults(ticketing))
+    outcome = run["outcome"]["problem_ticket_result"]
+    assert outcome["status"] == "failed", run.output
+    assert outcome["not_run_again"] == ["1003"] and outcome["skipped"] == []
+    assert outcome["msg"] == (
+        "Wrote 2 tickets (2 created, 0 updated). The diagnostics of event 1003 were not run again: an earlier run "
+        "started them and stopped before the ticket reached the problem, so they may have run.")
+    assert [e["eventid"] for e in zabbix.stats()["executions"]] == ["1004"]
+    sent = dict((e["parameters"]["event_id"], e["parameters"]) for e in superoffice.stats()["executions"])
+    assert sorted(sent) == ["1003", "1004"]
+    assert sent["1003"]["failed"] == "true" and sent["1003"]["host"] == ""
+    assert sent["1003"]["output"].startswith("diagnostics not run again:") and "may have run" in sent["1003"]["output"]
+    assert sent["1004"]["failed"] == "false" and "1004" in sent["1004"]["output"]
+    assert [(t["event_id"], t["failed"], t["acknowledged"]) for t in outcome["tickets"]] == [
+        ("1004", False, True), ("1003", True, True)]
+    # 1003: the intent written before, then its ticket marker; no second intent.
+    assert [r["message"].split(" ")[0] for r in zabbix.acknowledgements("1003")] == [
+        "scriptbridge-started:1003", "scriptbridge:1003"]
+    assert [r["message"].split(" ")[0] for r in zabbix.acknowledgements("1004")] == [
+        "scriptbridge-started:1004", "scriptbridge:1004"]
+
+    replay = run_play(ticket(["1003", "1004"]), module_defaults=defaults(ticketing))["outcome"]["problem_ticket_result"]
+    assert replay["status"] == "succeeded" and replay["tickets"] == [] and replay["not_run_again"] == []
+    assert [e["eventid"] for e in zabbix.stats()["executions"]] == ["1004"]
 
 
 def test_check_on_the_command_line_reads_the_markers_and_writes_nothing(ticketing):
@@ -163,6 +248,7 @@ def test_check_on_the_command_line_reads_the_markers_and_writes_nothing(ticketin
     outcome = run["outcome"]["problem_ticket_result"]
     assert outcome["msg"] == "Check mode: would write 2 tickets.", run.output
     assert outcome["skipped"] == [] and [t["acknowledged"] for t in outcome["tickets"]] == [True, True]
+    assert outcome["not_run_again"] == []
     assert "event.acknowledge" not in zabbix.stats()["methods"] and zabbix.stats()["executions"] == []
     assert zabbix.acknowledgements("1003") == [] and superoffice.stats()["executions"] == []
 

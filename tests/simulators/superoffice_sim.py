@@ -57,7 +57,15 @@ e.g. ``7d0f9a3e-1b2c-4d5e-8f60-5c0ffee0000a`` for 10.
     8   slow             Slow                sleeps ``seconds`` (default ``slow_seconds``),
                                              then ``slept <seconds>``
     9   report           Remediation report  ``recorded``; keeps its parameters in
-                                             ``reports`` / ``stats()["reports"]``
+                                             ``reports`` / ``stats()["reports"]``; with a
+                                             ``key`` parameter it keeps the ledger of
+                                             event_remediation (``ledger``): ``status``
+                                             ``started`` answers ``{"key", "state": "new"}``
+                                             the first time, else the key's ``state``
+                                             (``started`` or ``reported``, with its
+                                             ``status``); another status is the outcome,
+                                             answered ``{"key", "state": "reported",
+                                             "status"}``
     10  echo_language    Echo language       ``SO-Language``, else ``Accept-Language``,
                                              else ``""``
     11  echo_headers     Echo headers        the request headers as JSON, lower-case
@@ -482,8 +490,7 @@ def _slow(ctx: ScriptContext) -> None:
 
 
 def _report(ctx: ScriptContext) -> None:
-    ctx.simulator.record_report(dict(ctx.parameters))
-    ctx.print("recorded")
+    ctx.print(ctx.simulator.record_report(dict(ctx.parameters)))
 
 
 def _problem_ticket(ctx: ScriptContext) -> None:
@@ -879,6 +886,7 @@ class SuperOfficeSimulator(HttpSimulator):  # pylint: disable=too-many-instance-
         self._responses: list[dict] = []
         self._executions: list[dict] = []
         self._reports: list[dict] = []
+        self._ledger: dict[str, dict] = {}
         self._tickets: dict[str, dict] = {}
         self._by_endpoint: dict[str, int] = {}
         self._connections = 0
@@ -901,6 +909,7 @@ class SuperOfficeSimulator(HttpSimulator):  # pylint: disable=too-many-instance-
             self._responses.clear()
             self._executions.clear()
             self._reports.clear()
+            self._ledger.clear()
             self._tickets.clear()
             self._by_endpoint.clear()
             self._connections = 0
@@ -1010,10 +1019,30 @@ class SuperOfficeSimulator(HttpSimulator):  # pylint: disable=too-many-instance-
 
     # -- records -----------------------------------------------------------------------------
 
-    def record_report(self, parameters: dict) -> None:
-        """Keep the parameters of one run of the report script."""
+    def record_report(self, parameters: dict) -> str:
+        """Keep the parameters of one run of the report script; what it prints.
+
+        With a ``key``, the ledger of event_remediation (roles/event_remediation/README.md): ``status``
+        ``started`` records the intent the first time (``"new"``) and otherwise answers the key's state; any
+        other status records the outcome.
+        """
         with self._lock:
             self._reports.append(parameters)
+            key = parameters.get("key")
+            if not key:
+                return "recorded"
+            entry = self._ledger.get(key)
+            if parameters.get("status") == "started":
+                if entry is None:
+                    self._ledger[key] = {"state": "started", "status": None, "reports": 0}
+                    return json.dumps({"key": key, "state": "new"})
+            else:
+                entry = self._ledger.setdefault(key, {"state": "started", "status": None, "reports": 0})
+                entry.update(state="reported", status=parameters.get("status"), reports=entry["reports"] + 1)
+            answer = {"key": key, "state": entry["state"]}
+            if entry["status"] is not None:
+                answer["status"] = entry["status"]
+            return json.dumps(answer)
 
     def add_ticket_script(self, ejscript_id: int = 12, include_id: str = "problem_ticket") -> Script:
         """Add the "Problem ticket" CRMScript, which opens one ticket per Zabbix event (``tickets``)."""
@@ -1065,6 +1094,12 @@ class SuperOfficeSimulator(HttpSimulator):  # pylint: disable=too-many-instance-
         with self._lock:
             return copy.deepcopy(self._reports)
 
+    @property
+    def ledger(self) -> dict[str, dict]:
+        """The report script's ledger: key -> ``state``, ``status``, ``reports`` (outcomes recorded)."""
+        with self._lock:
+            return copy.deepcopy(self._ledger)
+
     def stats(self) -> dict:
         """A JSON-serialisable summary of what happened since the last reset.
 
@@ -1076,6 +1111,7 @@ class SuperOfficeSimulator(HttpSimulator):  # pylint: disable=too-many-instance-
                     "by_endpoint": dict(self._by_endpoint),
                     "executions": copy.deepcopy(self._executions),
                     "reports": copy.deepcopy(self._reports),
+                    "ledger": copy.deepcopy(self._ledger),
                     "tickets": copy.deepcopy(list(self._tickets.values())),
                     "exchanges": [{"request": copy.deepcopy(request), "response": copy.deepcopy(response)}
                                   for request, response in zip(self._requests, self._responses)]}

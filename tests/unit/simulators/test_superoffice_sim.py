@@ -284,6 +284,25 @@ def test_report_script_records_parameters(onsite):
     assert onsite.stats()["reports"] == [parameters]
 
 
+def test_report_script_keeps_the_ledger_of_a_key(onsite):
+    parameters = {"event_type": "TicketSave", "message": "m", "script": "Restart", "hosts": "web01", "results": "[]"}
+    intent = dict(parameters, status="started", key="k-1")
+    assert json.loads(execute(onsite, 9, intent).json()) == {"key": "k-1", "state": "new"}
+    assert json.loads(execute(onsite, 9, intent).json()) == {"key": "k-1", "state": "started"}
+    outcome = dict(parameters, status="succeeded", key="k-1")
+    assert json.loads(execute(onsite, 9, outcome).json()) == {"key": "k-1", "state": "reported", "status": "succeeded"}
+    assert json.loads(execute(onsite, 9, intent).json()) == {"key": "k-1", "state": "reported", "status": "succeeded"}
+    # Another key has a ledger entry of its own; a report without a key keeps none.
+    assert json.loads(execute(onsite, 9, dict(intent, key="k-2")).json()) == {"key": "k-2", "state": "new"}
+    assert execute(onsite, 9, dict(parameters, status="failed")).json() == "recorded"
+    assert onsite.ledger == {"k-1": {"state": "reported", "status": "succeeded", "reports": 1},
+                             "k-2": {"state": "started", "status": None, "reports": 0}}
+    assert [r["status"] for r in onsite.stats()["reports"]] == ["started", "started", "succeeded", "started", "started",
+                                                                "failed"]
+    onsite.reset()
+    assert onsite.ledger == {}
+
+
 def test_ticket_script_opens_one_ticket_per_event(onsite):
     onsite.add_ticket_script()
     first = call(onsite, "POST", AGENT + "ExecuteScriptByIncludeId",
@@ -799,7 +818,7 @@ def test_recording(onsite):
     assert stats["exchanges"][3]["response"]["status"] == 401
     onsite.reset()
     assert onsite.stats() == {"requests": 0, "connections": 0, "by_endpoint": {},
-                              "executions": [], "reports": [], "tickets": [], "exchanges": []}
+                              "executions": [], "reports": [], "ledger": {}, "tickets": [], "exchanges": []}
 
 
 def test_add_script(onsite):

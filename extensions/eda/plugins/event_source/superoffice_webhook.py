@@ -24,9 +24,14 @@ description:
     C(Timestamp) has only the C(EventId) key.
   - With O(state_file) the keys are written to the file before the event is handed on and the delivery is answered
     200, so a restarted source still drops a redelivery. A delivery is answered 200 only once it is written and
-    handed on - a source killed before that leaves SuperOffice to deliver again. A source killed after the answer
-    but before the rulebook's action finished does not get the delivery again - the record of what was done is
-    what the playbook writes (the role event_remediation reports every outcome to the CRM).
+    handed on - a source killed before that leaves SuperOffice to deliver again.
+  - SuperOffice does not deliver again what was answered 200. With O(state_file) and O(replay), each event handed
+    on is also written to the file (before the answer 200), and the events handed on in the last O(replay) seconds
+    before the source stopped are handed on again when it starts - an event whose playbook a kill cut still reaches
+    the rules. A replayed event has the same C(meta.uuid); the playbooks must recognise what they already did (the
+    role event_remediation, given the C(meta.uuid) as C(event_remediation_key), keeps a ledger in the CRM and runs
+    no Zabbix script twice). The guarantee is at least once to the rules, exactly once per remediation through
+    such a ledger.
   - A body that is not a JSON object, or lacks C(Event) or C(EventId), is answered 400; a body over
     O(max_body_size) bytes 413; neither emits anything.
   - Each event has C(superoffice) with C(event) (for example C(ticket.created)), C(entity), C(action),
@@ -36,7 +41,7 @@ description:
   - SuperOffice posts only to HTTPS targets with a valid certificate; serve HTTPS with O(certfile) and
     O(keyfile), or put the listener behind a TLS-terminating proxy.
   - No secret is logged; refused requests are logged with their status and reason. A refused request writes
-    nothing to O(state_file).
+    nothing to O(state_file). No secret and no header is written to O(state_file).
 options:
   host:
     description: The address to listen on.
@@ -64,11 +69,21 @@ options:
   state_file:
     description:
       - A path - the delivery keys seen within O(redelivery_window) are kept there (an SQLite database of truncated SHA-256
-        digests, created with mode 0600; no secret and no payload is written to it), written before the delivery
-        is answered 200. A restarted source still drops a redelivery.
+        digests, created with mode 0600; no secret is written to it), written before the delivery is answered 200. A
+        restarted source still drops a redelivery.
+      - With O(replay), also the events handed on in the last O(replay) seconds (each as it was emitted, the body as
+        delivered included, no header); older ones are deleted. Without O(replay), no payload is written.
       - A file that cannot be read or is damaged stops the source with a message naming the file.
       - In a container, put it on a persistent volume. Unset, the keys are kept in memory only.
     type: str
+  replay:
+    description:
+      - With O(state_file), seconds - the events handed on in this many seconds before the source stopped are handed
+        on again when it starts (see the description). V(0) replays nothing and keeps no event in the file.
+      - It must cover the time from the answer 200 to the end of the playbook, including the time the event waits
+        behind other actions.
+    type: int
+    default: 0
   max_body_size:
     description: The largest request body accepted, in bytes.
     type: int
@@ -87,6 +102,7 @@ EXAMPLES = r"""
         certfile: /etc/eda/tls/webhook.crt
         keyfile: /etc/eda/tls/webhook.key
         state_file: /var/lib/eda/superoffice_webhook.db
+        replay: 300
   rules:
     - name: A ticket was created or changed
       condition: event.superoffice.entity == "ticket"
@@ -214,6 +230,52 @@ class StoredKeys:
         self.store.forget(keys)
 
 
+class HandedEvents:
+    """With ``replay``: the events handed on, kept in the state file until they are ``replay`` seconds older than the
+    source's last sign of life, so that a restarted source hands them on again.
+
+    The source signs life (``alive``) every second while an event handed on is within the window; a stop is dated by
+    the last sign, so what was handed on in the ``replay`` seconds before it is found again.
+    """
+
+    def __init__(self, store, replay, clock=time.time):
+        self.file = store.file
+        self.replay = replay
+        self.clock = clock
+        self.newest = None
+        self.file.execute("CREATE TABLE IF NOT EXISTS handed (uuid TEXT PRIMARY KEY, handed_at REAL NOT NULL, "
+                          "event TEXT NOT NULL)")
+
+    def to_replay(self):
+        """The events handed on within ``replay`` seconds before the last sign of life, oldest first."""
+        alive_at = self.file.get("alive_at")
+        if alive_at is None:
+            return []
+        rows = self.file.execute("SELECT event FROM handed WHERE handed_at >= ? ORDER BY handed_at",
+                                 (float(alive_at) - self.replay,)).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def record(self, event):
+        """``event`` was handed on (again): kept from now for ``replay`` seconds."""
+        now = self.clock()
+        with self.file.transaction() as state:
+            state.execute("INSERT OR REPLACE INTO handed (uuid, handed_at, event) VALUES (?, ?, ?)",
+                          (event["meta"]["uuid"], now, json.dumps(event, sort_keys=True)))
+            state.execute("DELETE FROM handed WHERE handed_at < ?", (now - self.replay,))
+            state.put("alive_at", now)
+        self.newest = now
+
+    def alive(self):
+        """A sign of life, written while an event handed on is within the window; True when written."""
+        now = self.clock()
+        if self.newest is None or now - self.newest > self.replay:
+            return False
+        with self.file.transaction() as state:
+            state.execute("DELETE FROM handed WHERE handed_at < ?", (now - self.replay,))
+            state.put("alive_at", now)
+        return True
+
+
 def content_key(payload):
     """What every copy of one change has in common, or None when the body lacks a Timestamp."""
     if payload.get("Timestamp") in (None, ""):
@@ -285,11 +347,37 @@ def shape_event(payload, headers):
 class Receiver:
     """Turns requests into events: verification, refusal, de-duplication."""
 
-    def __init__(self, queue, secret=None, window=DEFAULT_WINDOW, max_body=DEFAULT_MAX_BODY, store=None):
+    # pylint: disable-next=too-many-arguments
+    def __init__(self, queue, secret=None, window=DEFAULT_WINDOW, max_body=DEFAULT_MAX_BODY, store=None, replay=0):
         self.queue = queue
         self.secret = secret or None
         self.max_body = max_body
         self.recent = RecentIds(window) if store is None else StoredKeys(store, window)
+        self.handed = HandedEvents(store, replay) if store is not None and replay else None
+
+    async def replay(self):
+        """Once at the start: hand on again what was handed on in the ``replay`` seconds before the stop."""
+        if self.handed is None:
+            return
+        events = self.handed.to_replay()
+        if events:
+            LOGGER.info("superoffice_webhook replays %d event(s) handed on in the %d s before it stopped", len(events),
+                        self.handed.replay)
+        for event in events:
+            await self.queue.put(event)
+            self.handed.record(event)
+            await asyncio.sleep(0)
+            LOGGER.info("Replayed %s for EventId %s (uuid %s)", event["superoffice"]["event"],
+                        event["superoffice"]["event_id"], event["meta"]["uuid"])
+
+    async def keep_alive(self, interval=1.0):
+        """Signs of life for the replay window, until cancelled."""
+        while self.handed is not None:
+            await asyncio.sleep(interval)
+            try:
+                self.handed.alive()
+            except StateFileError as exc:
+                LOGGER.warning("superoffice_webhook could not write its sign of life: %s", exc)
 
     async def handle(self, request):
         try:
@@ -331,6 +419,9 @@ class Receiver:
             # Not emitted: a redelivery must be able to bring it.
             self.forget(keys)
             raise
+        if self.handed is not None:
+            # Before the keys are confirmed: a stop in between lets the redelivery through (and replays it).
+            self.handed.record(event)
         if isinstance(self.recent, StoredKeys):
             self.recent.confirm_all(keys)
         await asyncio.sleep(0)
@@ -383,7 +474,8 @@ async def main(queue, args):
             store = DeliveryKeys(state_file)
         except StateFileError as exc:
             raise RuntimeError(str(exc))
-    receiver = Receiver(queue, secret=args.get("secret"), window=window, max_body=max_body, store=store)
+    replay = _int_arg(args, "replay", 0)
+    receiver = Receiver(queue, secret=args.get("secret"), window=window, max_body=max_body, store=store, replay=replay)
     app = web.Application(client_max_size=max_body)
     app.router.add_post("/{path:.*}", receiver.handle)
     runner = web.AppRunner(app, access_log=None)
@@ -395,8 +487,14 @@ async def main(queue, args):
         LOGGER.info("superoffice_webhook listening on %s://%s:%d%s", "https" if context else "http", host, bound,
                     "" if receiver.secret else " (no secret: requests are not authenticated)")
         if store is not None:
-            LOGGER.info("superoffice_webhook remembers delivery keys in %s", store.path)
-        await asyncio.Future()
+            LOGGER.info("superoffice_webhook remembers delivery keys in %s%s", store.path,
+                        " and replays %d s" % replay if receiver.handed is not None else "")
+        keep_alive = asyncio.ensure_future(receiver.keep_alive())
+        try:
+            await receiver.replay()
+            await asyncio.Future()
+        finally:
+            keep_alive.cancel()
     finally:
         await runner.cleanup()
         if store is not None:

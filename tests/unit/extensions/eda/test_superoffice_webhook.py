@@ -439,3 +439,103 @@ def test_a_delivery_written_but_not_handed_on_before_a_stop_is_taken_again(caplo
     first, again, events = run(scenario())
     assert [json.loads(first[1])["status"], json.loads(again[1])["status"]] == ["accepted", "duplicate"]
     assert len(events) == 1
+
+
+def test_with_replay_a_restarted_source_hands_on_again_what_it_handed_on_before_the_stop(caplog, tmp_path):
+    state = str(tmp_path / "webhook.db")
+    other = dict(TICKET_EVENT, EventId="e-2", Timestamp="2026-12-03T11:00:00Z", PrimaryKey=4712)
+
+    async def scenario():
+        async with Listener({"secret": SECRET, "state_file": state, "replay": "300"}, caplog) as listener:
+            answers = [await listener.post(*signed(TICKET_EVENT)), await listener.post(*signed(other))]
+            before = listener.events()
+        caplog.clear()
+        async with Listener({"secret": SECRET, "state_file": state, "replay": 300}, caplog) as listener:
+            for _attempt in range(200):
+                if listener.queue.qsize() >= 2:
+                    break
+                await asyncio.sleep(0.01)
+            replayed = listener.events()
+            # SuperOffice's retry of an answered delivery is still a duplicate.
+            retry = await listener.post(*signed(TICKET_EVENT))
+            return answers, before, replayed, retry, listener.events()
+
+    answers, before, replayed, retry, after = run(scenario())
+    assert [a[0] for a in answers] == [200, 200] and len(before) == 2
+    assert replayed == before
+    assert json.loads(retry[1])["status"] == "duplicate" and after == []
+    logs = info_logs_text(caplog)
+    assert "superoffice_webhook replays 2 event(s) handed on in the 300 s before it stopped" in logs
+    assert "Replayed ticket.created for EventId e-2 (uuid %s)" % before[1]["meta"]["uuid"] in logs
+    data = b"".join(path.read_bytes() for path in tmp_path.iterdir())
+    assert SECRET.encode() not in data and b"X-SuperOffice-Signature" not in data
+
+
+def info_logs_text(caplog):
+    return "\n".join(record.getMessage() for record in caplog.records)
+
+
+def test_without_replay_a_restarted_source_hands_on_nothing_again_and_keeps_no_payload(caplog, tmp_path):
+    state = str(tmp_path / "webhook.db")
+
+    async def scenario():
+        async with Listener({"secret": SECRET, "state_file": state}, caplog) as listener:
+            await listener.post(*signed(TICKET_EVENT))
+        caplog.clear()
+        async with Listener({"secret": SECRET, "state_file": state}, caplog) as listener:
+            await asyncio.sleep(0.2)
+            return listener.events()
+
+    assert run(scenario()) == []
+    with sqlite3.connect(state) as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    assert "handed" not in tables
+    data = b"".join(path.read_bytes() for path in tmp_path.iterdir())
+    assert b"Server down" not in data and TICKET_EVENT["EventId"].encode() not in data
+
+
+def test_the_replay_window_is_counted_back_from_the_last_sign_of_life(tmp_path):
+    store = source.DeliveryKeys(str(tmp_path / "webhook.db"))
+    now = [1000.0]
+    handed = source.HandedEvents(store, 60, clock=lambda: now[0])
+    old = source.shape_event(dict(TICKET_EVENT, Timestamp="2026-12-03T09:00:00Z"), {})
+    new = source.shape_event(TICKET_EVENT, {})
+    handed.record(old)
+    now[0] = 1030.0
+    handed.record(new)
+    # Signs of life while an event is within the window; none after it.
+    now[0] = 1080.0
+    assert handed.alive() is True
+    now[0] = 1091.0
+    assert handed.alive() is False
+    # The stop is dated 1080: what was handed on from 1020 is replayed, the older event was deleted.
+    assert [event["meta"]["uuid"] for event in handed.to_replay()] == [new["meta"]["uuid"]]
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("SELECT COUNT(*) FROM handed").fetchone()[0] == 1
+    store.close()
+
+
+def test_an_event_is_kept_for_replay_before_its_delivery_is_confirmed(caplog, tmp_path, monkeypatch):
+    state = tmp_path / "webhook.db"
+    seen = []
+    original = source.StoredKeys.confirm_all
+
+    def confirm_all(keys_self, keys):
+        with sqlite3.connect(str(state)) as db:
+            seen.append(db.execute("SELECT COUNT(*) FROM handed").fetchone()[0])
+        original(keys_self, keys)
+
+    monkeypatch.setattr(source.StoredKeys, "confirm_all", confirm_all)
+
+    async def scenario():
+        async with Listener({"secret": SECRET, "state_file": str(state), "replay": 60}, caplog) as listener:
+            status, _text = await listener.post(*signed(TICKET_EVENT))
+        return status
+
+    assert run(scenario()) == 200 and seen == [1]
+
+
+@pytest.mark.parametrize("value", ["-1", "soon"])
+def test_a_bad_replay_stops_the_source(value):
+    with pytest.raises(ValueError, match="replay"):
+        run(source.main(asyncio.Queue(), {"host": "127.0.0.1", "port": 0, "replay": value}))

@@ -154,11 +154,11 @@ def test_a_success_gives_one_result_per_host_and_says_so():
         "results": [{"host": "host-001", "failed": False, "value": "one"},
                     {"host": "host-002", "failed": False, "value": "two"}],
         "summary": {"total": 2, "succeeded": 2, "failed": 0}, "zabbix_version": "7.0.0", "check_mode": False,
-        "reported": False, "report_output": None,
+        "ledger": None, "reported": False, "report_output": None,
     }
     assert list(outcome) == ["status", "msg", "event_type", "blocked", "message", "output_values", "script",
                              "script_id", "hosts", "manualinput", "results", "summary", "zabbix_version",
-                             "check_mode", "reported", "report_output"]
+                             "check_mode", "ledger", "reported", "report_output"]
 
 
 def test_failed_hosts_carry_the_script_output_or_the_error_message():
