@@ -42,8 +42,10 @@ demo: $(DEMO_VENV)/.installed link
 # serve two suites), the longest first; each suite's output is printed whole when it ends, with its time.
 # Inside a suite, its steps run one after the other, as `make <suite>` alone runs them; every suite runs
 # even when one fails.
+# CI adds the real Zabbix servers' suites to the same pool: `make test EXTRA_SUITES=real-zabbix` (.ci/run).
 TEST_JOBS ?= 2
-SUITES := alone compat reliability eda sanity molecule ee docs lint changelog-lint
+EXTRA_SUITES ?=
+SUITES := alone $(EXTRA_SUITES) compat reliability eda sanity molecule ee docs lint changelog-lint
 .PHONY: suites $(addprefix timed-,$(SUITES))
 test: venv link rulebook
 	$(MAKE) --no-print-directory --keep-going -j$(TEST_JOBS) --output-sync=target suites
