@@ -77,6 +77,10 @@ def with_stop_rule(name, condition):
     return rulebook
 
 
+# The environment variable that marks the processes of one Rulebook run.
+MARKER = "SCRIPTBRIDGE_EDA_TEST_RUN"
+
+
 class Rulebook:
     """One ansible-rulebook process; its output lines as they come."""
 
@@ -90,6 +94,10 @@ class Rulebook:
                          "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS), "ANSIBLE_NOCOLOR": "1",
                          "ANSIBLE_HOME": str(self.tmp / "ansible-home"), "PYTHONUNBUFFERED": "1"})
         self.env.update(env)
+        # Every process this run starts inherits the marker, also the playbooks ansible-runner starts in a
+        # session of their own (a pty): kill() and stop() find them by it.
+        self.marker = "%s=%s" % (MARKER, uuid.uuid4().hex)
+        self.env[MARKER] = self.marker.split("=", 1)[1]
         self.lines = []
         self.timed = []
         self.proc = None
@@ -153,12 +161,14 @@ class Rulebook:
         return self.proc.returncode, time.monotonic() - self.started
 
     def kill(self):
-        """SIGKILL to ansible-rulebook and everything it started; returns when they are gone."""
+        """SIGKILL to ansible-rulebook and everything it started, as a stopped container ends them all;
+        returns when they are gone."""
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         self.proc.wait(timeout=60)
+        kill_marked(self.marker)
         self._reader.join(timeout=30)
 
     def stop(self):
@@ -169,6 +179,42 @@ class Rulebook:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc is not None:
+            # A playbook left behind by the run would go on using the machine after the test.
+            kill_marked(self.marker)
+
+
+def marked(marker):
+    """The ids of the processes whose environment holds ``marker`` (NAME=value)."""
+    needle = marker.encode("utf-8")
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if needle in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+def kill_marked(marker, timeout=30):
+    """SIGKILL every process that carries ``marker`` until none is left (a dying parent may fork once more)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = marked(marker)
+        if not pids:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("processes of the test run outlived SIGKILL: %s" % pids)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
 
 
 def inventory():
