@@ -15,8 +15,9 @@ log is rolled back or forward when the file is opened again). Every commit is sy
 disk (``synchronous=FULL``), so a committed event or delivery key also survives a power
 failure.
 
-A state file holds no secret: event ids, delivery keys (truncated SHA-256 digests), times, and the
-public URL of the Zabbix server whose cursor it keeps. It is created with mode 0600.
+A state file holds no secret: event ids, delivery keys (truncated SHA-256 digests), times, the
+public URL of the Zabbix server whose cursor it keeps, and, for a webhook with ``replay``, the
+events it handed on (the body as delivered, no header). It is created with mode 0600.
 
 A file that cannot be opened, is not a SQLite database, fails SQLite's check, or belongs to
 another source or server raises ``StateFileError``, whose message names the file and what
@@ -28,8 +29,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import json
 import os
 import sqlite3
+import time
 
 SCHEMA_VERSION = "1"
 
@@ -287,3 +290,50 @@ class DeliveryKeys:
 
     def close(self):
         self.file.close()
+
+
+class HandedEvents:
+    """With ``replay``: the events handed on, kept in the state file until they are ``replay`` seconds older than the
+    source's last sign of life, so that a restarted source hands them on again.
+
+    The source signs life (``alive``) every second while an event handed on is within the window; a stop is dated by
+    the last sign, so what was handed on in the ``replay`` seconds before it is found again.
+    """
+
+    def __init__(self, store, replay, clock=time.time):
+        # store: the DeliveryKeys of the same state file.
+        self.file = store.file
+        self.replay = replay
+        self.clock = clock
+        self.newest = None
+        self.file.execute("CREATE TABLE IF NOT EXISTS handed (uuid TEXT PRIMARY KEY, handed_at REAL NOT NULL, "
+                          "event TEXT NOT NULL)")
+
+    def to_replay(self):
+        """The events handed on within ``replay`` seconds before the last sign of life, oldest first."""
+        alive_at = self.file.get("alive_at")
+        if alive_at is None:
+            return []
+        rows = self.file.execute("SELECT event FROM handed WHERE handed_at >= ? ORDER BY handed_at",
+                                 (float(alive_at) - self.replay,)).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def record(self, event):
+        """``event`` was handed on (again): kept from now for ``replay`` seconds."""
+        now = self.clock()
+        with self.file.transaction() as state:
+            state.execute("INSERT OR REPLACE INTO handed (uuid, handed_at, event) VALUES (?, ?, ?)",
+                          (event["meta"]["uuid"], now, json.dumps(event, sort_keys=True)))
+            state.execute("DELETE FROM handed WHERE handed_at < ?", (now - self.replay,))
+            state.put("alive_at", now)
+        self.newest = now
+
+    def alive(self):
+        """A sign of life, written while an event handed on is within the window; True when written."""
+        now = self.clock()
+        if self.newest is None or now - self.newest > self.replay:
+            return False
+        with self.file.transaction() as state:
+            state.execute("DELETE FROM handed WHERE handed_at < ?", (now - self.replay,))
+            state.put("alive_at", now)
+        return True

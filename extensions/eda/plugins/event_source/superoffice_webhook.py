@@ -126,7 +126,7 @@ import uuid
 from aiohttp import web
 
 try:
-    from ansible_collections.scriptbridge.core.plugins.module_utils.eda.state import DeliveryKeys, StateFileError
+    from ansible_collections.scriptbridge.core.plugins.module_utils.eda.state import DeliveryKeys, HandedEvents, StateFileError
 except ImportError:
     # ansible-rulebook runs a source from its file (runpy.run_path), found through `ansible-galaxy collection
     # list`: the collection is not importable yet. Ansible's own collection loader, on the same collection
@@ -142,7 +142,7 @@ except ImportError:
     sys.path_hooks[:] = [hook for hook in sys.path_hooks
                          if getattr(hook, "__self__", None) is not AnsibleCollectionConfig.collection_finder]
     sys.path_importer_cache.clear()
-    from ansible_collections.scriptbridge.core.plugins.module_utils.eda.state import DeliveryKeys, StateFileError
+    from ansible_collections.scriptbridge.core.plugins.module_utils.eda.state import DeliveryKeys, HandedEvents, StateFileError
 
 LOGGER = logging.getLogger("scriptbridge.core.superoffice_webhook")
 SIGNATURE_HEADER = "X-SuperOffice-Signature"
@@ -228,52 +228,6 @@ class StoredKeys:
     def forget_all(self, keys):
         self.in_flight.difference_update(keys)
         self.store.forget(keys)
-
-
-class HandedEvents:
-    """With ``replay``: the events handed on, kept in the state file until they are ``replay`` seconds older than the
-    source's last sign of life, so that a restarted source hands them on again.
-
-    The source signs life (``alive``) every second while an event handed on is within the window; a stop is dated by
-    the last sign, so what was handed on in the ``replay`` seconds before it is found again.
-    """
-
-    def __init__(self, store, replay, clock=time.time):
-        self.file = store.file
-        self.replay = replay
-        self.clock = clock
-        self.newest = None
-        self.file.execute("CREATE TABLE IF NOT EXISTS handed (uuid TEXT PRIMARY KEY, handed_at REAL NOT NULL, "
-                          "event TEXT NOT NULL)")
-
-    def to_replay(self):
-        """The events handed on within ``replay`` seconds before the last sign of life, oldest first."""
-        alive_at = self.file.get("alive_at")
-        if alive_at is None:
-            return []
-        rows = self.file.execute("SELECT event FROM handed WHERE handed_at >= ? ORDER BY handed_at",
-                                 (float(alive_at) - self.replay,)).fetchall()
-        return [json.loads(row[0]) for row in rows]
-
-    def record(self, event):
-        """``event`` was handed on (again): kept from now for ``replay`` seconds."""
-        now = self.clock()
-        with self.file.transaction() as state:
-            state.execute("INSERT OR REPLACE INTO handed (uuid, handed_at, event) VALUES (?, ?, ?)",
-                          (event["meta"]["uuid"], now, json.dumps(event, sort_keys=True)))
-            state.execute("DELETE FROM handed WHERE handed_at < ?", (now - self.replay,))
-            state.put("alive_at", now)
-        self.newest = now
-
-    def alive(self):
-        """A sign of life, written while an event handed on is within the window; True when written."""
-        now = self.clock()
-        if self.newest is None or now - self.newest > self.replay:
-            return False
-        with self.file.transaction() as state:
-            state.execute("DELETE FROM handed WHERE handed_at < ?", (now - self.replay,))
-            state.put("alive_at", now)
-        return True
 
 
 def content_key(payload):
